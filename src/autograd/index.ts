@@ -1,0 +1,4 @@
+/** `torch.autograd`: the engine's entry points and gradient checking. */
+export { backward, grad } from "./engine.js";
+export type { BackwardOptions, GradOptions } from "./engine.js";
+export { Node, AccumulateGrad } from "./node.js";

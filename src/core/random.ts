@@ -1,0 +1,115 @@
+/**
+ * The seeded random generator behind `rand`, `randn`, `randint`, `normal_`, `uniform_`,
+ * dropout and shuffling: a 32-bit Mersenne Twister (MT19937), the same engine PyTorch's CPU
+ * generator uses.
+ */
+
+const N = 624;
+const M = 397;
+
+/**
+ * A seeded random number generator (PyTorch's `torch.Generator`).
+ * @example
+ * const g = new torch.Generator().manualSeed(0);
+ * torch.rand([2], { generator: g });
+ */
+export class Generator {
+  private readonly mt = new Uint32Array(N);
+  private index = N + 1;
+  private seed = 67280421310721;
+  /** A spare normal sample from the last Box–Muller pair. */
+  private spareNormal: number | null = null;
+
+  constructor() {
+    this.manualSeed(67280421310721);
+  }
+
+  /** Seeds the generator (PyTorch's `manual_seed`); returns it for chaining. */
+  manualSeed(seed: number | bigint): this {
+    this.seed = Number(BigInt.asUintN(64, BigInt(seed)));
+    const mt = this.mt;
+    mt[0] = Number(BigInt.asUintN(32, BigInt(seed)));
+    for (let i = 1; i < N; i++) {
+      const prev = mt[i - 1] ^ (mt[i - 1] >>> 30);
+      // 1812433253 * prev + i, in 32-bit arithmetic
+      mt[i] = (Math.imul(1812433253, prev) + i) >>> 0;
+    }
+    this.index = N;
+    this.spareNormal = null;
+    return this;
+  }
+
+  /** The seed last set. */
+  initialSeed(): number {
+    return this.seed;
+  }
+
+  private twist(): void {
+    const mt = this.mt;
+    for (let i = 0; i < N; i++) {
+      const y = (mt[i] & 0x80000000) | (mt[(i + 1) % N] & 0x7fffffff);
+      let v = mt[(i + M) % N] ^ (y >>> 1);
+      if (y & 1) v ^= 0x9908b0df;
+      mt[i] = v >>> 0;
+    }
+    this.index = 0;
+  }
+
+  /** The next 32 random bits as an unsigned integer. */
+  nextUint32(): number {
+    if (this.index >= N) this.twist();
+    let y = this.mt[this.index++];
+    y ^= y >>> 11;
+    y ^= (y << 7) & 0x9d2c5680;
+    y ^= (y << 15) & 0xefc60000;
+    y ^= y >>> 18;
+    return y >>> 0;
+  }
+
+  /** A uniform float in [0, 1) with 24 random bits (float32 resolution). */
+  nextFloat(): number {
+    return (this.nextUint32() & 0xffffff) / 0x1000000;
+  }
+
+  /** A uniform double in [0, 1) with 53 random bits. */
+  nextDouble(): number {
+    const hi = this.nextUint32() >>> 5;
+    const lo = this.nextUint32() >>> 6;
+    return (hi * 67108864 + lo) / 9007199254740992;
+  }
+
+  /** A standard normal sample (Box–Muller). */
+  nextNormal(): number {
+    if (this.spareNormal !== null) {
+      const s = this.spareNormal;
+      this.spareNormal = null;
+      return s;
+    }
+    const u1 = this.nextDouble();
+    const u2 = this.nextDouble();
+    const r = Math.sqrt(-2 * Math.log(1 - u2));
+    const theta = 2 * Math.PI * u1;
+    this.spareNormal = r * Math.sin(theta);
+    return r * Math.cos(theta);
+  }
+
+  /** A uniform integer in [low, high). */
+  nextInt(low: number, high: number): number {
+    const range = high - low;
+    if (range <= 0x100000000) return low + (this.nextUint32() % range);
+    return low + Math.floor(this.nextDouble() * range);
+  }
+}
+
+/** The global generator used when none is passed. */
+export const defaultGenerator = new Generator();
+
+/** Seeds the global generator (PyTorch's `torch.manual_seed`). */
+export function manualSeed(seed: number | bigint): Generator {
+  return defaultGenerator.manualSeed(seed);
+}
+
+/** The global generator's seed. */
+export function initialSeed(): number {
+  return defaultGenerator.initialSeed();
+}

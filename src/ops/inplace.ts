@@ -1,0 +1,136 @@
+/**
+ * In-place ops. Each runs the out-of-place op and writes the result back, bumping the storage's
+ * version counter so backward can detect saved tensors that were overwritten. When the graph is
+ * recorded, the op reads a snapshot of the old values that keeps this tensor's graph identity,
+ * so the old values stay available to backward.
+ */
+import { Tensor, type TensorOrScalar } from "../core/tensor.js";
+import { isGradEnabled } from "../autograd/gradMode.js";
+import { anyRequiresGrad } from "../autograd/function.js";
+import { backend } from "../backend/backend.js";
+import { type Geometry, asStrided, asStridedScatter, writeInto } from "./shape.js";
+import { asOperand, castData } from "./util.js";
+import { fillNormal, fillUniform } from "./creation.js";
+import { numelOf } from "../core/shape.js";
+
+const LEAF_MESSAGE = "a leaf Variable that requires grad is being used in an in-place operation.";
+
+function checkLeaf(self: Tensor): void {
+  if (isGradEnabled() && self._gradFn === null && self._requiresGrad && self._base === null) throw new Error(LEAF_MESSAGE);
+  if (isGradEnabled() && self._base !== null && self._base._gradFn === null && self._base._requiresGrad)
+    throw new Error(
+      "a view of a leaf Variable that requires grad is being used in an in-place operation.",
+    );
+}
+
+/** A copy of `self`'s values that stands in the graph where `self` stood. */
+function snapshot(self: Tensor): Tensor {
+  const copy = Tensor._empty(self._shape, self.dtype);
+  backend().copyTo(self, copy._storage.data, 0);
+  copy._requiresGrad = self._requiresGrad;
+  copy._gradFn = self._gradFn;
+  copy._outputNr = self._outputNr;
+  copy._accumulator = self._accumulator;
+  return copy;
+}
+
+/**
+ * Runs `op(self, ...args)` and stores the result in `self`.
+ * @throws for a leaf that requires grad, and when the result dtype cannot be stored in `self`
+ * (e.g. a float result into an integer tensor), with PyTorch's messages.
+ */
+export function inplace<T extends Tensor, A extends unknown[]>(self: T, op: (x: Tensor, ...args: A) => Tensor, ...args: A): T {
+  checkLeaf(self);
+  const recording = isGradEnabled() && (self._requiresGrad || args.some((a) => a instanceof Tensor && a.requiresGrad));
+  if (recording && self._base !== null) return inplaceOnView(self, op, args);
+  const result = op(recording ? snapshot(self) : self.detach(), ...args);
+  if (result.dtype.kind > self.dtype.kind)
+    throw new Error(`result type ${typeTitle(result.dtype.name)} can't be cast to the desired output type ${typeTitle(self.dtype.name)}`);
+  writeInto(self.detach(), result.dtype === self.dtype ? result.detach() : castData(result.detach(), self.dtype));
+  self._storage.version++;
+  if (recording && result._gradFn) {
+    self._gradFn = result._gradFn;
+    self._outputNr = result._outputNr;
+    self._requiresGrad = true;
+  }
+  return self;
+}
+
+/**
+ * In-place op on a view while recording: the base gets a `CopySlices` node (its old value with
+ * the view's region replaced by the op's result) and the view is re-derived from the new base.
+ */
+function inplaceOnView<T extends Tensor, A extends unknown[]>(self: T, op: (x: Tensor, ...args: A) => Tensor, args: A): T {
+  const base = self._base as Tensor;
+  if (!base.isContiguous() || base._offset !== 0) throw new Error("in-place operation on a view of a non-contiguous tensor is not supported while recording gradients");
+  for (let d = 0; d < self._shape.length; d++)
+    if (self._strides[d] === 0 && self._shape[d] > 1)
+      throw new Error(
+        "unsupported operation: more than one element of the written-to tensor refers to a single memory location. Please clone() the tensor before performing the operation.",
+      );
+  const geometry: Geometry = { shape: self._shape.slice(), strides: self._strides.slice(), offset: self._offset - base._offset };
+  const result = op(snapshot(self), ...args);
+  if (result.dtype.kind > self.dtype.kind)
+    throw new Error(`result type ${typeTitle(result.dtype.name)} can't be cast to the desired output type ${typeTitle(self.dtype.name)}`);
+  const stored = result.dtype === self.dtype ? result : result.to(self.dtype);
+  const newBase = asStridedScatter(snapshot(base), stored, geometry, false);
+  writeInto(self.detach(), stored.detach());
+  self._storage.version++;
+  base._gradFn = newBase._gradFn;
+  base._outputNr = 0;
+  base._requiresGrad = true;
+  const rederived = asStrided(base, geometry);
+  self._gradFn = rederived._gradFn;
+  self._outputNr = 0;
+  self._requiresGrad = true;
+  return self;
+}
+
+function typeTitle(name: string): string {
+  return { float32: "Float", float64: "Double", int64: "Long", int32: "Int", bool: "Bool" }[name] ?? name;
+}
+
+/** Sets every element of `self` to `value` (a number or a 0-dim tensor). */
+export function fill_<T extends Tensor>(self: T, value: TensorOrScalar): T {
+  if (value instanceof Tensor && value._shape.length !== 0)
+    throw new Error(`fill_ only supports 0-dimension value tensor but got tensor with ${value._shape.length} dimensions.`);
+  if (anyRequiresGrad(self) || (value instanceof Tensor && value.requiresGrad && isGradEnabled()))
+    return inplace(self, (x: Tensor) => x.mul(0).add(value instanceof Tensor ? value : asOperand(value, x.dtype)));
+  const v = value instanceof Tensor ? value.item() : typeof value === "boolean" ? (value ? 1 : 0) : value;
+  if (self.isContiguous()) self._storage.data.fill(v, self._offset, self._offset + numelOf(self._shape));
+  else writeInto(self, asOperand(v, self.dtype));
+  self._storage.version++;
+  return self;
+}
+
+/**
+ * Copies `src` (broadcast to `self`'s shape, converted to its dtype) into `self`.
+ * @throws when `src` cannot broadcast to `self`'s shape.
+ */
+export function copy_<T extends Tensor>(self: T, src: Tensor): T {
+  if (isGradEnabled() && (self._requiresGrad || src.requiresGrad))
+    return inplace(self, (x: Tensor) => x.mul(0).add(src.to(x.dtype)));
+  writeInto(self, src.dtype === self.dtype ? src : castData(src, self.dtype));
+  self._storage.version++;
+  return self;
+}
+
+/** Fills with N(mean, std²) samples (no gradient, as in PyTorch's init functions). */
+export function normal_<T extends Tensor>(self: T, mean = 0, std = 1): T {
+  checkLeaf(self);
+  const tmp = Tensor._empty(self._shape, self.dtype);
+  fillNormal(tmp, mean, std);
+  writeInto(self, tmp);
+  self._storage.version++;
+  return self;
+}
+
+/** Fills with U(from, to) samples (no gradient). */
+export function uniform_<T extends Tensor>(self: T, from = 0, to = 1): T {
+  checkLeaf(self);
+  const tmp = Tensor._empty(self._shape, self.dtype);
+  fillUniform(tmp, from, to);
+  writeInto(self, tmp);
+  self._storage.version++;
+  return self;
+}

@@ -1,0 +1,200 @@
+/** Matrix products with PyTorch's shape rules; all run on the backend's batched kernel. */
+import type { Tensor } from "../core/tensor.js";
+import { promoteTypes } from "../core/dtype.js";
+import { broadcastShapes, shapeStr } from "../core/shape.js";
+import { backend } from "../backend/backend.js";
+import { type OpDef, anyRequiresGrad, record } from "../autograd/function.js";
+import { empty } from "./util.js";
+
+function checkSameDtype(a: Tensor, b: Tensor): void {
+  if (a.dtype !== b.dtype)
+    throw new Error(`expected m1 and m2 to have the same dtype, but got: ${dtypeWord(a)} != ${dtypeWord(b)}`);
+}
+
+function dtypeWord(t: Tensor): string {
+  return { float32: "float", float64: "double", int64: "long int", int32: "int", bool: "bool" }[t.dtype.name];
+}
+
+/** Raw 2-D product without recording (operands of any strides). */
+function mmData(a: Tensor, b: Tensor): Tensor {
+  const out = empty([a._shape[0], b._shape[1]], promoteTypes(a.dtype, b.dtype));
+  backend().bmm(a.unsqueeze(0).detach(), b.unsqueeze(0).detach(), out._view([1, a._shape[0], b._shape[1]], [0, b._shape[1], 1], 0));
+  return out;
+}
+
+const MmBackward0: OpDef = {
+  name: "MmBackward0",
+  backward: (ctx, g) => [
+    ctx.needsInputGrad(0) ? g.mm(ctx.savedTensor(1).t()) : null,
+    ctx.needsInputGrad(1) ? ctx.savedTensor(0).t().mm(g) : null,
+  ],
+};
+/**
+ * 2-D matrix product.
+ * @throws "mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)".
+ */
+export function mm(a: Tensor, b: Tensor): Tensor {
+  if (a._shape.length !== 2) throw new Error("self must be a matrix");
+  if (b._shape.length !== 2) throw new Error("mat2 must be a matrix");
+  if (a._shape[1] !== b._shape[0])
+    throw new Error(`mat1 and mat2 shapes cannot be multiplied (${a._shape[0]}x${a._shape[1]} and ${b._shape[0]}x${b._shape[1]})`);
+  checkSameDtype(a, b);
+  const out = mmData(a, b);
+  if (anyRequiresGrad(a, b)) record(MmBackward0, [a, b], out, [b.requiresGrad ? a : null, a.requiresGrad ? b : null], undefined);
+  return out;
+}
+
+const BmmBackward0: OpDef = {
+  name: "BmmBackward0",
+  backward: (ctx, g) => [
+    ctx.needsInputGrad(0) ? g.bmm(ctx.savedTensor(1).transpose(1, 2)) : null,
+    ctx.needsInputGrad(1) ? ctx.savedTensor(0).transpose(1, 2).bmm(g) : null,
+  ],
+};
+/**
+ * Batched product of 3-D tensors (B×M×K @ B×K×N).
+ * @throws when batch or inner sizes differ.
+ */
+export function bmm(a: Tensor, b: Tensor): Tensor {
+  if (a._shape.length !== 3) throw new Error(`batch1 must be a 3D tensor`);
+  if (b._shape.length !== 3) throw new Error(`batch2 must be a 3D tensor`);
+  if (a._shape[0] !== b._shape[0] || a._shape[2] !== b._shape[1])
+    throw new Error(
+      `Expected size for first two dimensions of batch2 tensor to be: [${a._shape[0]}, ${a._shape[2]}] but got: [${b._shape[0]}, ${b._shape[1]}].`,
+    );
+  checkSameDtype(a, b);
+  const out = empty([a._shape[0], a._shape[1], b._shape[2]], a.dtype);
+  backend().bmm(a, b, out);
+  if (anyRequiresGrad(a, b)) record(BmmBackward0, [a, b], out, [b.requiresGrad ? a : null, a.requiresGrad ? b : null], undefined);
+  return out;
+}
+
+const DotBackward0: OpDef = {
+  name: "DotBackward0",
+  backward: (ctx, g) => [
+    ctx.needsInputGrad(0) ? ctx.savedTensor(1).mul(g) : null,
+    ctx.needsInputGrad(1) ? ctx.savedTensor(0).mul(g) : null,
+  ],
+};
+/**
+ * Dot product of two 1-D tensors of equal length.
+ * @throws "inconsistent tensor size, expected tensor [3] and src [4] to have the same number of elements, but got 3 and 4 elements respectively".
+ */
+export function dot(a: Tensor, b: Tensor): Tensor {
+  if (a._shape.length !== 1 || b._shape.length !== 1)
+    throw new Error(`1D tensors expected, but got ${a._shape.length}D and ${b._shape.length}D tensors`);
+  if (a._shape[0] !== b._shape[0])
+    throw new Error(
+      `inconsistent tensor size, expected tensor [${a._shape[0]}] and src [${b._shape[0]}] to have the same number of elements, but got ${a._shape[0]} and ${b._shape[0]} elements respectively`,
+    );
+  if (a.dtype !== b.dtype)
+    throw new Error(`dot : expected both vectors to have same dtype, but found ${titleOf(a)} and ${titleOf(b)}`);
+  const out = mmData(a.unsqueeze(0), b.unsqueeze(1)).reshape([]);
+  if (anyRequiresGrad(a, b)) record(DotBackward0, [a, b], out, [b.requiresGrad ? a : null, a.requiresGrad ? b : null], undefined);
+  return out;
+}
+
+function titleOf(t: Tensor): string {
+  return { float32: "Float", float64: "Double", int64: "Long", int32: "Int", bool: "Bool" }[t.dtype.name];
+}
+
+const MvBackward0: OpDef = {
+  name: "MvBackward0",
+  backward: (ctx, g) => [
+    ctx.needsInputGrad(0) ? g.unsqueeze(1).mul(ctx.savedTensor(1).unsqueeze(0)) : null,
+    ctx.needsInputGrad(1) ? ctx.savedTensor(0).t().mv(g) : null,
+  ],
+};
+/** Matrix-vector product. */
+export function mv(m: Tensor, v: Tensor): Tensor {
+  if (m._shape.length !== 2 || v._shape.length !== 1)
+    throw new Error(`vector + matrix @ vector expected, got ${m._shape.length}, ${v._shape.length}`);
+  if (m._shape[1] !== v._shape[0])
+    throw new Error(`size mismatch, got input (${m._shape[0]}), mat (${m._shape[0]}x${m._shape[1]}), vec (${v._shape[0]})`);
+  checkSameDtype(m, v);
+  const out = mmData(m, v.unsqueeze(1)).reshape([m._shape[0]]);
+  if (anyRequiresGrad(m, v)) record(MvBackward0, [m, v], out, [v.requiresGrad ? m : null, m.requiresGrad ? v : null], undefined);
+  return out;
+}
+
+/** Outer product of two 1-D tensors (composite: broadcasting multiply). */
+export function outer(a: Tensor, b: Tensor): Tensor {
+  if (a._shape.length !== 1 || b._shape.length !== 1)
+    throw new Error(`outer: expected 1D tensors, but got ${a._shape.length}D and ${b._shape.length}D tensors`);
+  return a.unsqueeze(1).mul(b.unsqueeze(0));
+}
+
+const AddmmBackward0: OpDef<[number, number]> = {
+  name: "AddmmBackward0",
+  backward: (ctx, g) => {
+    const [beta, alpha] = ctx.attrs;
+    const ga = alpha === 1 ? g : g.mul(alpha);
+    return [
+      ctx.needsInputGrad(0) ? (beta === 1 ? g : g.mul(beta)) : null,
+      ctx.needsInputGrad(1) ? ga.mm(ctx.savedTensor(1).t()) : null,
+      ctx.needsInputGrad(2) ? ctx.savedTensor(0).t().mm(ga) : null,
+    ];
+  },
+};
+/** `beta * input + alpha * (mat1 @ mat2)`, with `input` broadcast to the product's shape. */
+export function addmm(input: Tensor, mat1: Tensor, mat2: Tensor, options?: { beta?: number; alpha?: number }): Tensor {
+  const beta = options?.beta ?? 1;
+  const alpha = options?.alpha ?? 1;
+  const prod = mm(mat1.detach(), mat2.detach());
+  const shape = broadcastShapes(input._shape, prod._shape);
+  if (shape.length !== 2 || shape[0] !== prod._shape[0] || shape[1] !== prod._shape[1])
+    throw new Error(`The expanded size of the tensor (${prod._shape[1]}) must match the existing size (${input._shape[input._shape.length - 1]}) at non-singleton dimension 1.  Target sizes: ${shapeStr(prod._shape)}.  Tensor sizes: ${shapeStr(input._shape)}`);
+  const out = empty(prod._shape, prod.dtype);
+  backend().binary("addScaled", input.detach().mul(beta), prod, out, alpha);
+  if (anyRequiresGrad(input, mat1, mat2))
+    record(AddmmBackward0, [input, mat1, mat2], out, [mat2.requiresGrad ? mat1 : null, mat1.requiresGrad ? mat2 : null], [beta, alpha]);
+  return out;
+}
+
+/**
+ * Matrix product with PyTorch's rules: 1-D·1-D is a dot product, 2-D·2-D is `mm`, 1-D operands
+ * gain and lose a dim, and leading (batch) dims broadcast.
+ * @throws "mat1 and mat2 shapes cannot be multiplied (…)" and dim errors as PyTorch.
+ */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  const da = a._shape.length;
+  const db = b._shape.length;
+  if (da === 0 || db === 0)
+    throw new Error(`both arguments to matmul need to be at least 1D, but they are ${da}D and ${db}D`);
+  if (da === 1 && db === 1) return dot(a, b);
+  if (da === 2 && db === 1) return mv(a, b);
+  if (da === 1 && db === 2) return mm(a.unsqueeze(0), b).squeeze(0);
+  if (da === 2 && db === 2) return mm(a, b);
+  if (da >= 3 && db <= 2) {
+    // Fold the batch into rows: (..., n, k) @ (k, m) is one mm, as PyTorch does.
+    const k = a._shape[da - 1];
+    const b2 = db === 1 ? b.unsqueeze(1) : b;
+    if (k !== b2._shape[0])
+      throw new Error(`mat1 and mat2 shapes cannot be multiplied (${a.numel() / k}x${k} and ${b2._shape[0]}x${b2._shape[1]})`);
+    const out = mm(a.reshape([-1, k]), b2).reshape([...a._shape.slice(0, -1), b2._shape[1]]);
+    return db === 1 ? out.squeeze(-1) : out;
+  }
+  // General batched case with broadcasting of batch dims.
+  const a3 = da === 1 ? a.unsqueeze(0) : a;
+  const b3 = db === 1 ? b.unsqueeze(1) : b;
+  const n = a3._shape[a3._shape.length - 2];
+  const k = a3._shape[a3._shape.length - 1];
+  const k2 = b3._shape[b3._shape.length - 2];
+  const m = b3._shape[b3._shape.length - 1];
+  if (k !== k2)
+    throw new Error(
+      `Expected size for first two dimensions of batch2 tensor to be: [${numelBatch(a3)}, ${k}] but got: [${numelBatch(b3)}, ${k2}].`,
+    );
+  const batch = broadcastShapes(a3._shape.slice(0, -2), b3._shape.slice(0, -2));
+  const bn = batch.reduce((x, y) => x * y, 1);
+  const ae = a3.expand([...batch, n, k]).reshape([bn, n, k]);
+  const be = b3.expand([...batch, k, m]).reshape([bn, k, m]);
+  let out = bmm(ae, be).reshape([...batch, n, m]);
+  if (da === 1) out = out.squeeze(-2);
+  if (db === 1) out = out.squeeze(-1);
+  return out;
+}
+
+function numelBatch(t: Tensor): number {
+  return t._shape.slice(0, -2).reduce((x, y) => x * y, 1);
+}

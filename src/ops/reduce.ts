@@ -1,0 +1,379 @@
+/** Reductions, scans and softmax, each with its backward. */
+import type { ReduceOptions, Tensor, ValuesIndices, VarOptions } from "../core/tensor.js";
+import { type DType, bool, float32, float64, int64 } from "../core/dtype.js";
+import { normalizeDim, normalizeDims, numelOf } from "../core/shape.js";
+import { backend, type ReduceKernel } from "../backend/backend.js";
+import { type OpDef, anyRequiresGrad, record } from "../autograd/function.js";
+import { empty } from "./util.js";
+
+/** Dims to reduce: all for null/undefined, else normalized. */
+function reduceDims(x: Tensor, dim: number | number[] | null | undefined): number[] {
+  if (dim === null || dim === undefined) return x._shape.map((_, i) => i);
+  return normalizeDims(typeof dim === "number" ? [dim] : dim, x._shape.length).filter((d) => d < x._shape.length);
+}
+
+/** The keepdim shape and the final shape of reducing `dims`. */
+function reducedShapes(shape: readonly number[], dims: readonly number[], keepdim: boolean): [number[], number[]] {
+  const keep = shape.map((s, i) => (dims.includes(i) ? 1 : s));
+  const final = keepdim ? keep : shape.filter((_, i) => !dims.includes(i));
+  return [keep, final];
+}
+
+function runReduce(op: ReduceKernel, x: Tensor, dims: number[], keepdim: boolean, dtype: DType, p0 = 0): Tensor {
+  const [keep, final] = reducedShapes(x._shape, dims, keepdim);
+  const out = empty(keep, dtype);
+  backend().reduce(op, x, dims, out, p0);
+  return keepdim ? out : out._view(final, contiguousOf(final), 0);
+}
+
+function contiguousOf(shape: number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i];
+  }
+  return s;
+}
+
+/** Re-inserts reduced dims as size 1 so a gradient broadcasts against the input. */
+function unsqueezeDims(g: Tensor, inputShape: readonly number[], dims: readonly number[], keepdim: boolean): Tensor {
+  if (keepdim || dims.length === 0) return g;
+  return g.reshape(inputShape.map((s, i) => (dims.includes(i) ? 1 : s)));
+}
+
+/** Sums promote integers and bools to int64, as PyTorch does. */
+function sumDtype(x: Tensor): DType {
+  return x.dtype.isFloatingPoint ? x.dtype : int64;
+}
+
+type DimAttrs = { dims: number[]; keepdim: boolean };
+
+const SumBackward0: OpDef<DimAttrs> = {
+  name: "SumBackward0",
+  backward: (ctx, g) => [g.expand(ctx.inputShapes[0] as number[])],
+};
+const SumBackward1: OpDef<DimAttrs> = {
+  name: "SumBackward1",
+  backward: (ctx, g) => [unsqueezeDims(g, ctx.inputShapes[0], ctx.attrs.dims, ctx.attrs.keepdim).expand(ctx.inputShapes[0] as number[])],
+};
+/** Sum of all elements, or along `dim` (one or several). */
+export function sum(x: Tensor, dim?: number | number[] | null, options?: ReduceOptions): Tensor {
+  const keepdim = options?.keepdim ?? false;
+  const dims = reduceDims(x, dim);
+  const out = runReduce("sum", x, dims, keepdim, sumDtype(x));
+  if (anyRequiresGrad(x)) record(dim === undefined || dim === null ? SumBackward0 : SumBackward1, [x], out, [], { dims, keepdim });
+  return out;
+}
+
+const MeanBackward0: OpDef<DimAttrs> = {
+  name: "MeanBackward0",
+  backward: (ctx, g) => [g.div(numelOf(ctx.inputShapes[0])).expand(ctx.inputShapes[0] as number[])],
+};
+const MeanBackward1: OpDef<DimAttrs> = {
+  name: "MeanBackward1",
+  backward: (ctx, g) => {
+    const shape = ctx.inputShapes[0];
+    const count = ctx.attrs.dims.reduce((n, d) => n * shape[d], 1);
+    return [unsqueezeDims(g, shape, ctx.attrs.dims, ctx.attrs.keepdim).div(count).expand(shape as number[])];
+  },
+};
+/**
+ * Mean of all elements, or along dims.
+ * @throws for integer tensors, as PyTorch does.
+ */
+export function mean(x: Tensor, dim?: number | number[] | null, options?: ReduceOptions): Tensor {
+  if (!x.dtype.isFloatingPoint)
+    throw new Error(
+      `mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: ${dtypeTitle(x.dtype)}`,
+    );
+  const keepdim = options?.keepdim ?? false;
+  const dims = reduceDims(x, dim);
+  // Sum in float64, then divide and round once to the output dtype.
+  const s = runReduce("sum", x, dims, keepdim, float64);
+  const count = dims.reduce((n, d) => n * x._shape[d], 1);
+  const out = empty(s._shape, x.dtype);
+  const sd = s._storage.data;
+  const o = out._storage.data;
+  for (let i = 0; i < o.length; i++) o[i] = sd[i] / count;
+  if (anyRequiresGrad(x)) record(dim === undefined || dim === null ? MeanBackward0 : MeanBackward1, [x], out, [], { dims, keepdim });
+  return out;
+}
+
+function dtypeTitle(d: DType): string {
+  return { float32: "Float", float64: "Double", int64: "Long", int32: "Int", bool: "Bool" }[d.name];
+}
+
+const ProdBackward0: OpDef<DimAttrs> = {
+  name: "ProdBackward0",
+  backward: (ctx, g) => [prodGrad(ctx.savedTensor(0), ctx.savedTensor(1), g, ctx.attrs)],
+};
+const ProdBackward1: OpDef<DimAttrs> = { name: "ProdBackward1", backward: ProdBackward0.backward };
+/**
+ * Gradient of a product: prod / x where x != 0; for zeros, the product of the other elements
+ * (computed by a masked product so double backward still works).
+ */
+function prodGrad(x: Tensor, result: Tensor, g: Tensor, attrs: DimAttrs): Tensor {
+  const r = unsqueezeDims(result, x._shape, attrs.dims, attrs.keepdim);
+  const gg = unsqueezeDims(g, x._shape, attrs.dims, attrs.keepdim);
+  const isZero = x.eq(0);
+  if (isZero.any().item() === 0) return gg.mul(r).div(x);
+  // Product of all other elements: replace each zero by 1 one at a time is quadratic; use the
+  // product of non-zero elements, which is the answer exactly where x is the only zero.
+  const nonzero = x.where(isZero.logicalNot(), 1);
+  const prodNonzero = attrs.dims.reduce((t, d) => t.prod(d, { keepdim: true }), nonzero);
+  const zerosPerSlice = attrs.dims.reduce((t, d) => t.sum(d, { keepdim: true }), isZero.long());
+  const atZero = prodNonzero.where(zerosPerSlice.eq(1), 0);
+  return gg.mul(r.div(x.where(isZero.logicalNot(), 1)).where(isZero.logicalNot(), atZero));
+}
+/** Product of all elements, or along one dim. */
+export function prod(x: Tensor, dim?: number | null, options?: ReduceOptions): Tensor {
+  const keepdim = options?.keepdim ?? false;
+  const dims = reduceDims(x, dim);
+  const out = runReduce("prod", x, dims, keepdim, sumDtype(x));
+  if (anyRequiresGrad(x)) record(dim === undefined || dim === null ? ProdBackward0 : ProdBackward1, [x], out, [x, out], { dims, keepdim });
+  return out;
+}
+
+/** Gradient of max/min over all elements: shared equally among the tied extremes. */
+function extremumAllBackward(name: string): OpDef {
+  return {
+    name,
+    backward: (ctx, g) => {
+      const x = ctx.savedTensor(0);
+      const mask = x.eq(ctx.savedTensor(1));
+      return [mask.mul(g.div(mask.sum()))];
+    },
+  };
+}
+const MaxBackward1 = extremumAllBackward("MaxBackward1");
+const MinBackward1 = extremumAllBackward("MinBackward1");
+/** Largest element (NaN if any). */
+export function amax(x: Tensor): Tensor {
+  return extremumAll("max", MaxBackward1, x);
+}
+/** Smallest element (NaN if any). */
+export function amin(x: Tensor): Tensor {
+  return extremumAll("min", MinBackward1, x);
+}
+function extremumAll(op: "max" | "min", def: OpDef, x: Tensor): Tensor {
+  if (x.numel() === 0)
+    throw new Error(
+      `${op}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.`,
+    );
+  const out = runReduce(op, x, reduceDims(x, null), false, x.dtype);
+  if (anyRequiresGrad(x)) record(def, [x], out, [x, out], undefined);
+  return out;
+}
+
+const MaxBackward0: OpDef<DimAttrs> = {
+  name: "MaxBackward0",
+  backward: (ctx, g) => [indexedGrad(g, ctx.savedTensor(0), ctx.inputShapes[0], ctx.attrs)],
+};
+const MinBackward0: OpDef<DimAttrs> = { name: "MinBackward0", backward: MaxBackward0.backward };
+/** Scatters `g` into zeros at `indices` along the reduced dim. */
+function indexedGrad(g: Tensor, indices: Tensor, shape: readonly number[], attrs: DimAttrs): Tensor {
+  const d = attrs.dims[0];
+  const gi = unsqueezeDims(g, shape, attrs.dims, attrs.keepdim);
+  const idx = unsqueezeDims(indices, shape, attrs.dims, attrs.keepdim);
+  return empty(shape as number[], g.dtype).scatter(d, idx, gi);
+}
+/** Max along a dim: `{ values, indices }`. */
+export function maxDim(x: Tensor, dim: number, options?: ReduceOptions): ValuesIndices {
+  return extremumDim("max", MaxBackward0, x, dim, options);
+}
+/** Min along a dim: `{ values, indices }`. */
+export function minDim(x: Tensor, dim: number, options?: ReduceOptions): ValuesIndices {
+  return extremumDim("min", MinBackward0, x, dim, options);
+}
+function extremumDim(op: "max" | "min", def: OpDef<DimAttrs>, x: Tensor, dim: number, options?: ReduceOptions): ValuesIndices {
+  const keepdim = options?.keepdim ?? false;
+  const d = normalizeDim(dim, x._shape.length);
+  const dims = x._shape.length === 0 ? [] : [d];
+  if (x._shape.length > 0 && x._shape[d] === 0)
+    throw new Error(`${op}(): Expected reduction dim ${d} to have non-zero size.`);
+  const [keep, final] = reducedShapes(x._shape, dims, keepdim);
+  const values = empty(keep, x.dtype);
+  const indices = empty(keep, int64);
+  if (x._shape.length === 0) backend().copyTo(x, values._storage.data, 0);
+  else backend().argReduce(op, x, d, values, indices);
+  const v = keepdim ? values : values._view(final, contiguousOf(final), 0);
+  const i = keepdim ? indices : indices._view(final, contiguousOf(final), 0);
+  v._base = null;
+  i._base = null;
+  if (anyRequiresGrad(x)) record(def, [x], v, [i], { dims, keepdim });
+  return { values: v, indices: i };
+}
+
+function argExtremum(op: "max" | "min", x: Tensor, dim: number | null | undefined, options?: ReduceOptions): Tensor {
+  const keepdim = options?.keepdim ?? false;
+  if (dim === null || dim === undefined) {
+    if (x.numel() === 0) throw new Error(`arg${op}(): Expected reduction dim to be specified for input.numel() == 0.`);
+    const flat = x.reshape([-1]);
+    const out = empty([1], int64);
+    backend().argReduce(op, flat, 0, null, out);
+    return keepdim ? out.reshape(x._shape.map(() => 1)) : out.reshape([]);
+  }
+  return extremumDim(op, MaxBackward0, x.detach(), dim, options).indices;
+}
+/** Index of the largest element, of the flattened tensor or along a dim. */
+export function argmax(x: Tensor, dim?: number | null, options?: ReduceOptions): Tensor {
+  return argExtremum("max", x, dim, options);
+}
+/** Index of the smallest element, of the flattened tensor or along a dim. */
+export function argmin(x: Tensor, dim?: number | null, options?: ReduceOptions): Tensor {
+  return argExtremum("min", x, dim, options);
+}
+
+function logical(op: "all" | "any", x: Tensor, dim: number | undefined, options?: ReduceOptions): Tensor {
+  return runReduce(op, x, reduceDims(x, dim), options?.keepdim ?? false, bool);
+}
+/** True when all elements are non-zero (optionally along a dim). */
+export function all(x: Tensor, dim?: number, options?: ReduceOptions): Tensor {
+  return logical("all", x, dim, options);
+}
+/** True when any element is non-zero (optionally along a dim). */
+export function any(x: Tensor, dim?: number, options?: ReduceOptions): Tensor {
+  return logical("any", x, dim, options);
+}
+
+type NormAttrs = DimAttrs & { p: number };
+const NormBackward1: OpDef<NormAttrs> = {
+  name: "NormBackward1",
+  backward: (ctx, g) => [normGrad(ctx.savedTensor(0), ctx.savedTensor(1), g, ctx.attrs)],
+};
+const NormBackward0: OpDef<NormAttrs> = { name: "NormBackward0", backward: NormBackward1.backward };
+function normGrad(x: Tensor, norm: Tensor, g: Tensor, a: NormAttrs): Tensor {
+  const n = unsqueezeDims(norm, x._shape, a.dims, a.keepdim);
+  const gg = unsqueezeDims(g, x._shape, a.dims, a.keepdim);
+  if (a.p === 2) return gg.mul(x).div(n).where(n.ne(0), 0); // subgradient 0 at the origin, as PyTorch
+  if (a.p === 1) return gg.mul(x.sign());
+  if (a.p === Infinity || a.p === -Infinity) {
+    const mask = x.abs().eq(n);
+    return gg.mul(x.sign()).mul(mask).div(mask.sum(a.dims, { keepdim: true }));
+  }
+  return gg.mul(x.abs().pow(a.p - 2)).mul(x).div(n.pow(a.p - 1)).where(n.ne(0), 0);
+}
+/** p-norm of all elements or along dims (p = 2 by default; "fro" means 2; ±Infinity allowed). */
+export function norm(x: Tensor, p: number | "fro" = 2, dim?: number | number[] | null, options?: ReduceOptions): Tensor {
+  if (!x.dtype.isFloatingPoint)
+    throw new Error(`linalg.vector_norm: Expected a floating point or complex tensor as input. Got ${dtypeTitle(x.dtype)}`);
+  const pv = p === "fro" ? 2 : p;
+  const keepdim = options?.keepdim ?? false;
+  const dims = reduceDims(x, dim);
+  let out: Tensor;
+  if (pv === 2) out = runReduce("sumSquares", x, dims, keepdim, x.dtype);
+  else if (pv === 1) out = runReduce("sumAbs", x, dims, keepdim, x.dtype);
+  else if (pv === Infinity) out = runReduce("maxAbs", x, dims, keepdim, x.dtype);
+  else if (pv === -Infinity) out = runReduce("minAbs", x, dims, keepdim, x.dtype);
+  else if (pv === 0) out = runReduce("sum", x.ne(0), dims, keepdim, x.dtype);
+  else out = runReduce("sumPow", x, dims, keepdim, x.dtype, pv);
+  if (pv === 2 || (pv !== 1 && pv !== 0 && Number.isFinite(pv))) {
+    const d = out._storage.data;
+    for (let i = 0; i < d.length; i++) d[i] = pv === 2 ? Math.sqrt(d[i]) : Math.pow(d[i], 1 / pv);
+  }
+  if (anyRequiresGrad(x)) record(dim === undefined || dim === null ? NormBackward0 : NormBackward1, [x], out, [x, out], { dims, keepdim, p: pv });
+  return out;
+}
+
+/** Variance along dims with a degrees-of-freedom correction (composite: mean, sub, square, sum). */
+export function variance(x: Tensor, dim?: number | number[] | null, options?: VarOptions): Tensor {
+  const correction = options?.correction ?? (options?.unbiased === false ? 0 : 1);
+  const keepdim = options?.keepdim ?? false;
+  const dims = reduceDims(x, dim);
+  const count = dims.reduce((n, d) => n * x._shape[d], 1);
+  const centered = x.sub(x.mean(dims, { keepdim: true }));
+  return centered.square().sum(dims, { keepdim }).div(Math.max(0, count - correction));
+}
+
+/** Standard deviation: sqrt of `variance`. */
+export function std(x: Tensor, dim?: number | number[] | null, options?: VarOptions): Tensor {
+  return variance(x, dim, options).sqrt();
+}
+
+/** log(sum(exp(x))) along dims, shifted by the max for stability (composite). */
+export function logsumexp(x: Tensor, dim: number | number[], options?: ReduceOptions): Tensor {
+  const keepdim = options?.keepdim ?? false;
+  const dims = reduceDims(x, dim);
+  if (x.numel() === 0) return x.exp().sum(dims, { keepdim }).log();
+  let m = x.detach();
+  for (const d of dims) m = m.max(d, { keepdim: true }).values;
+  m = m.where(m.abs().ne(Infinity), 0); // an all -inf slice must give -inf, not NaN
+  const s = x.sub(m).exp().sum(dims, { keepdim: true }).log().add(m);
+  return keepdim ? s : s.squeeze(dims);
+}
+
+const CumsumBackward0: OpDef<number> = {
+  name: "CumsumBackward0",
+  // The adjoint of a prefix sum is a suffix sum: flip, cumsum, flip.
+  backward: (ctx, g) => {
+    const d = ctx.attrs;
+    const total = g.sum(d, { keepdim: true });
+    return [total.sub(g.cumsum(d)).add(g)];
+  },
+};
+/** Cumulative sum along `dim`. */
+export function cumsum(x: Tensor, dim: number): Tensor {
+  const d = normalizeDim(dim, x._shape.length);
+  const out = empty(x._shape, sumDtype(x));
+  if (x._shape.length === 0) backend().copyTo(x, out._storage.data, 0);
+  else backend().cumsum(x, d, out);
+  if (anyRequiresGrad(x)) record(CumsumBackward0, [x], out, [], d);
+  return out;
+}
+
+const SoftmaxBackward0: OpDef<number> = {
+  name: "SoftmaxBackward0",
+  backward: (ctx, g) => {
+    const y = ctx.savedTensor(0);
+    const gy = g.mul(y);
+    return [gy.sub(y.mul(gy.sum(ctx.attrs, { keepdim: true })))];
+  },
+};
+/** Softmax along `dim`: exp(x - max) / sum. */
+export function softmax(x: Tensor, dim: number): Tensor {
+  const d = normalizeDim(dim, x._shape.length);
+  const out = softmaxData(x.dtype.isFloatingPoint ? x : x.to(float32), d, false);
+  if (anyRequiresGrad(x)) record(SoftmaxBackward0, [x], out, [out], d);
+  return out;
+}
+
+const LogSoftmaxBackward0: OpDef<number> = {
+  name: "LogSoftmaxBackward0",
+  backward: (ctx, g) => {
+    const y = ctx.savedTensor(0);
+    return [g.sub(y.exp().mul(g.sum(ctx.attrs, { keepdim: true })))];
+  },
+};
+/** Log-softmax along `dim`: x - logsumexp(x). */
+export function logSoftmax(x: Tensor, dim: number): Tensor {
+  const d = normalizeDim(dim, x._shape.length);
+  const out = softmaxData(x.dtype.isFloatingPoint ? x : x.to(float32), d, true);
+  if (anyRequiresGrad(x)) record(LogSoftmaxBackward0, [x], out, [out], d);
+  return out;
+}
+
+/** Forward of softmax / log-softmax without recording, from max, exp and sum kernels. */
+function softmaxData(x: Tensor, d: number, logOut: boolean): Tensor {
+  if (x._shape.length === 0) {
+    const out = empty([], x.dtype);
+    out._storage.data[0] = logOut ? 0 : 1;
+    return out;
+  }
+  const xd = x.detach();
+  const m = runReduce("max", xd, [d], true, x.dtype);
+  const md = m._storage.data;
+  for (let i = 0; i < md.length; i++) if (!Number.isFinite(md[i])) md[i] = 0;
+  const shifted = empty(x._shape, x.dtype);
+  backend().binary("sub", xd, m, shifted, 0);
+  const e = empty(x._shape, x.dtype);
+  backend().unary("exp", shifted, e, 0, 0);
+  const s = runReduce("sum", e, [d], true, x.dtype);
+  const out = empty(x._shape, x.dtype);
+  if (logOut) {
+    const ls = empty(s._shape, x.dtype);
+    backend().unary("log", s, ls, 0, 0);
+    backend().binary("sub", shifted, ls, out, 0);
+  } else backend().binary("div", e, s, out, 0);
+  return out;
+}
