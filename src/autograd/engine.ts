@@ -4,8 +4,8 @@
  * to the input's shape, saved tensors freed unless `retainGraph`.
  */
 import { Tensor } from "../core/tensor.js";
-import { shapeStr, numelOf } from "../core/shape.js";
-import { AccumulateGrad, type Edge, type Node } from "./node.js";
+import { numelOf, sameShape, shapeStr } from "../core/shape.js";
+import { AccumulateGrad, type Edge, type GradHook, type Node } from "./node.js";
 import { gradientEdge } from "./function.js";
 import { isGradEnabled, withGradEnabled } from "./gradMode.js";
 import { sumTo } from "../ops/shape.js";
@@ -49,18 +49,22 @@ function rootGrads(roots: readonly Tensor[], grads: readonly (Tensor | null)[]):
   });
 }
 
+let passId = 0;
+
 /** Counts, for every node reachable from the roots, how many edges point at it. */
 function countDependencies(rootNodes: readonly Node[]): Node[] {
-  const seen = new Set<Node>(rootNodes);
-  const order: Node[] = [...rootNodes];
-  const stack: Node[] = [...rootNodes];
+  const id = ++passId;
+  const order: Node[] = rootNodes.slice();
+  for (const n of rootNodes) n.visited = id;
+  const stack: Node[] = rootNodes.slice();
   while (stack.length) {
-    const n = stack.pop() as Node;
-    for (const [next] of n.nextFunctions) {
+    const edges = (stack.pop() as Node).edges;
+    for (let i = 0; i < edges.length; i++) {
+      const next = edges[i][0];
       if (!next) continue;
       next.pending++;
-      if (!seen.has(next)) {
-        seen.add(next);
+      if (next.visited !== id) {
+        next.visited = id;
         order.push(next);
         stack.push(next);
       }
@@ -79,7 +83,7 @@ function nodesLeadingTo(all: readonly Node[], targets: ReadonlySet<Node>): Set<N
     for (let i = all.length - 1; i >= 0; i--) {
       const n = all[i];
       if (useful.has(n)) continue;
-      if (n.nextFunctions.some(([m]) => m !== null && useful.has(m))) {
+      if (n.edges.some(([m]) => m !== null && useful.has(m))) {
         useful.add(n);
         changed = true;
       }
@@ -92,7 +96,7 @@ function nodesLeadingTo(all: readonly Node[], targets: ReadonlySet<Node>): Set<N
 function fitGradient(g: Tensor, node: Node, i: number): Tensor {
   const shape = node.inputShapes[i];
   let out = g;
-  if (shape && (g._shape.length !== shape.length || g._shape.some((s, k) => s !== shape[k]))) {
+  if (shape && g._shape !== shape && !sameShape(g._shape, shape)) {
     try {
       out = sumTo(g, shape);
     } catch {
@@ -168,13 +172,7 @@ function runGraph(
         ready.pop();
         const inputs = node.buffer ?? [];
         node.buffer = null;
-        if (node.preHooks)
-          node.preHooks.forEach((hooks, slot) => {
-            for (const h of hooks ?? []) {
-              const g = inputs[slot];
-              if (g) inputs[slot] = h(g) ?? g;
-            }
-          });
+        if (node.preHooks) runPreHooks(node.preHooks, inputs);
         if (capture) {
           capture.forEach(([n, nr], k) => {
             if (n === node && inputs[nr]) captured[k] = captured[k] ? (captured[k] as Tensor).add(inputs[nr] as Tensor) : inputs[nr];
@@ -197,12 +195,14 @@ function runGraph(
           if (node.postHooks) for (const h of node.postHooks) outs = h(outs, full) ?? outs;
           if (!retainGraph) node.releaseSaved();
         }
-        node.nextFunctions.forEach(([next, nr], i) => {
-          if (!next) return;
+        const edges = node.edges;
+        for (let i = 0; i < edges.length; i++) {
+          const [next, nr] = edges[i];
+          if (!next) continue;
           const g = outs[i];
           if (g) addInto(next, nr, fitGradient(g, node, i));
           if (--next.pending === 0) ready.push(next);
-        });
+        }
       }
     });
   } finally {
@@ -212,6 +212,15 @@ function runGraph(
     }
   }
   return captured;
+}
+
+function runPreHooks(preHooks: GradHook[][], inputs: (Tensor | null)[]): void {
+  preHooks.forEach((hooks, slot) => {
+    for (const h of hooks ?? []) {
+      const g = inputs[slot];
+      if (g) inputs[slot] = h(g) ?? g;
+    }
+  });
 }
 
 /** Multi-output nodes get zeros for outputs that received no gradient. */

@@ -47,17 +47,15 @@ export class OpNode<A = undefined> extends Node {
     saved: (Tensor | null)[],
     attrs: A,
   ) {
-    super(
-      edges,
-      inputs.map((t) => (t ? t._shape : [])),
-      inputs.map((t) => (t ? t.dtype : outputs[0].dtype)),
-    );
+    super(edges, inputShapesOf(inputs), inputDtypesOf(inputs, outputs[0]));
     this.def = def;
     this.attrs = attrs;
-    this.outputShapes = outputs.map((t) => t._shape);
-    this.outputDtypes = outputs.map((t) => t.dtype);
+    this.outputShapes = outputs.length === 1 ? [outputs[0]._shape] : outputs.map((t) => t._shape);
+    this.outputDtypes = outputs.length === 1 ? [outputs[0].dtype] : outputs.map((t) => t.dtype);
     this.saved = saved;
-    this.savedVersions = saved.map((t) => (t ? t._storage.version : 0));
+    const versions = new Array<number>(saved.length);
+    for (let i = 0; i < saved.length; i++) versions[i] = saved[i]?._storage.version ?? 0;
+    this.savedVersions = versions;
   }
 
   override name(): string {
@@ -88,7 +86,7 @@ export class OpNode<A = undefined> extends Node {
 
   /** True when the gradient of forward input `i` is needed (its edge leads somewhere). */
   needsInputGrad(i: number): boolean {
-    return this.nextFunctions[i][0] !== null;
+    return this.edges[i][0] !== null;
   }
 
   override apply(grads: (Tensor | null)[]): (Tensor | null)[] {
@@ -100,11 +98,25 @@ export class OpNode<A = undefined> extends Node {
   }
 }
 
+function inputShapesOf(inputs: readonly (Tensor | null)[]): (readonly number[])[] {
+  const out = new Array<readonly number[]>(inputs.length);
+  for (let i = 0; i < inputs.length; i++) out[i] = inputs[i]?._shape ?? [];
+  return out;
+}
+
+function inputDtypesOf(inputs: readonly (Tensor | null)[], output: Tensor): DType[] {
+  const out = new Array<DType>(inputs.length);
+  for (let i = 0; i < inputs.length; i++) out[i] = inputs[i]?.dtype ?? output.dtype;
+  return out;
+}
+
+const NO_EDGE: Edge = [null, 0];
+
 /** The edge a gradient for `t` flows along: its grad_fn, its AccumulateGrad, or nowhere. */
 export function gradientEdge(t: Tensor): Edge {
   if (t.gradFn) return [t.gradFn, t._outputNr];
   if (t.requiresGrad) return [accumulatorOf(t), 0];
-  return [null, 0];
+  return NO_EDGE;
 }
 
 /** The leaf's unique AccumulateGrad node, made on first use. */
@@ -136,7 +148,11 @@ export function record<A>(
   attrs: A,
 ): OpNode<A> {
   const outs = Array.isArray(outputs) ? (outputs as readonly Tensor[]) : [outputs as Tensor];
-  const edges = inputs.map((t) => (t ? gradientEdge(t) : ([null, 0] as const)));
+  const edges = new Array<Edge>(inputs.length);
+  for (let i = 0; i < inputs.length; i++) {
+    const t = inputs[i];
+    edges[i] = t ? gradientEdge(t) : NO_EDGE;
+  }
   const node = new OpNode(def, edges, inputs, outs, saved, attrs);
   for (let i = 0; i < outs.length; i++) outs[i]._setGradFn(node, i);
   return node;

@@ -49,8 +49,8 @@ function edgesRepr(edges: readonly Edge[]): string {
 export abstract class Node {
   /** Order of creation; later nodes run first when several are ready. */
   readonly sequenceNr = nextSequenceNr++;
-  /** Edges to the nodes of this node's forward inputs, `[node | null, inputNr]`. */
-  readonly nextFunctions: readonly Edge[];
+  /** @internal The edges; `nextFunctions` exposes them. */
+  readonly edges: readonly Edge[];
   /** @internal Shape of each forward input, to check and un-broadcast incoming gradients. */
   readonly inputShapes: readonly (readonly number[])[];
   /** @internal dtype of each forward input, gradients are cast to it. */
@@ -59,17 +59,30 @@ export abstract class Node {
   preHooks: GradHook[][] | null = null;
   /** @internal Hooks run after the node. */
   postHooks: NodePostHook[] | null = null;
-  /** @internal Engine bookkeeping for the pass in progress. */
+  /** @internal Engine bookkeeping for the pass in progress: incoming edges not yet run. */
   pending = 0;
+  /** @internal Id of the last backward pass that reached this node. */
+  visited = 0;
   /** @internal Gradients received for each forward output in the pass in progress. */
   buffer: (Tensor | null)[] | null = null;
   private address = 0;
 
-  constructor(nextFunctions: readonly Edge[], inputShapes: readonly (readonly number[])[], inputDtypes: readonly DType[]) {
-    this.nextFunctions = nextFunctions;
+  constructor(edges: readonly Edge[], inputShapes: readonly (readonly number[])[], inputDtypes: readonly DType[]) {
+    this.edges = edges;
     this.inputShapes = inputShapes;
     this.inputDtypes = inputDtypes;
-    Object.defineProperty(nextFunctions, inspectSymbol, { value: () => edgesRepr(nextFunctions), enumerable: false });
+  }
+
+  /**
+   * Edges to the nodes of this node's forward inputs, `[node | null, inputNr]`; prints as
+   * Python's tuple of tuples.
+   */
+  get nextFunctions(): readonly Edge[] {
+    const edges = this.edges;
+    // Decorated on first access only: graph construction is the hot path, printing is not.
+    if (!Object.prototype.hasOwnProperty.call(edges, inspectSymbol))
+      Object.defineProperty(edges, inspectSymbol, { value: () => edgesRepr(edges), enumerable: false });
+    return edges;
   }
 
   /** PyTorch's node name, e.g. `MulBackward0`. */

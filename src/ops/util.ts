@@ -42,6 +42,12 @@ export function castData(t: Tensor, dtype: DType): Tensor {
  * down (as PyTorch does), so `x.eq(0.1)` compares in float32.
  */
 export function operands(a: TensorOrScalar, b: TensorOrScalar): [Tensor, Tensor, DType] {
+  // Fast paths: same-dtype tensors, and a float tensor with a number.
+  if (a instanceof Tensor) {
+    if (b instanceof Tensor) {
+      if (a.dtype === b.dtype) return [a, b, a.dtype];
+    } else if (typeof b === "number" && a.dtype.isFloatingPoint) return [a, scalarTensor(b, a.dtype), a.dtype];
+  } else if (typeof a === "number" && b instanceof Tensor && b.dtype.isFloatingPoint) return [scalarTensor(a, b.dtype), b, b.dtype];
   const dims: DType[] = [];
   const zero: DType[] = [];
   const scal: DType[] = [];

@@ -6,6 +6,7 @@
 import type { Tensor } from "../../core/tensor.js";
 import type { TypedArray } from "../../core/dtype.js";
 import type { BinaryKernel, UnaryKernel } from "../backend.js";
+import { sameShape } from "../../core/shape.js";
 
 // Helpers the expressions may call; passed into the generated functions.
 function roundHalfEven(x: number): number {
@@ -221,12 +222,21 @@ export function unary(op: UnaryKernel, x: Tensor, out: Tensor, p0: number, p1: n
   fn(x._storage.data, x._offset, xs, out._storage.data, shape, n, p0, p1);
 }
 
+const UNIT = [1];
+const ZERO = [0];
+
 /** `out = f(a, b)` elementwise with broadcasting; `out` is contiguous. */
 export function binary(op: BinaryKernel, a: Tensor, b: Tensor, out: Tensor, p0: number): void {
   let fn = binaryFns.get(op);
   if (!fn) binaryFns.set(op, (fn = makeBinary(binaryExpr[op])));
   const n = out._storage.data.length;
   if (n === 0) return;
+  const flat = [n];
+  if (a._shape.length === out._shape.length && a.isContiguous() && sameShape(a._shape, out._shape)) {
+    if (b._shape.length === 0) return fn(a._storage.data, a._offset, UNIT, b._storage.data, b._offset, ZERO, out._storage.data, flat, n, p0);
+    if (b.isContiguous() && sameShape(b._shape, out._shape))
+      return fn(a._storage.data, a._offset, UNIT, b._storage.data, b._offset, UNIT, out._storage.data, flat, n, p0);
+  }
   const [shape, [as, bs]] = coalesce(out._shape, [stridesAt(a, out._shape), stridesAt(b, out._shape)]);
   fn(a._storage.data, a._offset, as, b._storage.data, b._offset, bs, out._storage.data, shape, n, p0);
 }
