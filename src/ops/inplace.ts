@@ -115,22 +115,22 @@ export function copy_<T extends Tensor>(self: T, src: Tensor): T {
   return self;
 }
 
-/** Fills with N(mean, std²) samples (no gradient, as in PyTorch's init functions). */
-export function normal_<T extends Tensor>(self: T, mean = 0, std = 1): T {
+/** Overwrites `self` with samples drawn by `fill` into a fresh buffer (no gradient, as PyTorch's init functions). */
+function fillRandom<T extends Tensor>(self: T, fill: (t: Tensor) => void): T {
   checkLeaf(self);
   const tmp = Tensor._empty(self._shape, self.dtype);
-  fillNormal(tmp, mean, std);
+  fill(tmp);
   writeInto(self, tmp);
   self._storage.version++;
   return self;
 }
 
-/** Fills with U(from, to) samples (no gradient). */
+/** Fills with N(mean, std²) samples from the global generator. */
+export function normal_<T extends Tensor>(self: T, mean = 0, std = 1): T {
+  return fillRandom(self, (t) => fillNormal(t, mean, std));
+}
+
+/** Fills with U(from, to) samples from the global generator. */
 export function uniform_<T extends Tensor>(self: T, from = 0, to = 1): T {
-  checkLeaf(self);
-  const tmp = Tensor._empty(self._shape, self.dtype);
-  fillUniform(tmp, from, to);
-  writeInto(self, tmp);
-  self._storage.version++;
-  return self;
+  return fillRandom(self, (t) => fillUniform(t, from, to));
 }

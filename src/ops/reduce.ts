@@ -1,7 +1,7 @@
 /** Reductions, scans and softmax, each with its backward. */
 import type { ReduceOptions, Tensor, ValuesIndices, VarOptions } from "../core/tensor.js";
 import { type DType, bool, float32, float64, int64 } from "../core/dtype.js";
-import { normalizeDim, normalizeDims, numelOf } from "../core/shape.js";
+import { contiguousStrides, normalizeDim, normalizeDims, numelOf } from "../core/shape.js";
 import { backend, type ReduceKernel } from "../backend/backend.js";
 import { type OpDef, anyRequiresGrad, record } from "../autograd/function.js";
 import { empty } from "./util.js";
@@ -23,17 +23,7 @@ function runReduce(op: ReduceKernel, x: Tensor, dims: number[], keepdim: boolean
   const [keep, final] = reducedShapes(x._shape, dims, keepdim);
   const out = empty(keep, dtype);
   backend().reduce(op, x, dims, out, p0);
-  return keepdim ? out : out._view(final, contiguousOf(final), 0);
-}
-
-function contiguousOf(shape: number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i];
-  }
-  return s;
+  return keepdim ? out : out._view(final, contiguousStrides(final), 0);
 }
 
 /** Re-inserts reduced dims as size 1 so a gradient broadcasts against the input. */
@@ -197,8 +187,8 @@ function extremumDim(op: "max" | "min", def: OpDef<DimAttrs>, x: Tensor, dim: nu
   const indices = empty(keep, int64);
   if (x._shape.length === 0) backend().copyTo(x, values._storage.data, 0);
   else backend().argReduce(op, x, d, values, indices);
-  const v = keepdim ? values : values._view(final, contiguousOf(final), 0);
-  const i = keepdim ? indices : indices._view(final, contiguousOf(final), 0);
+  const v = keepdim ? values : values._view(final, contiguousStrides(final), 0);
+  const i = keepdim ? indices : indices._view(final, contiguousStrides(final), 0);
   v._base = null;
   i._base = null;
   if (anyRequiresGrad(x)) record(def, [x], v, [i], { dims, keepdim });
