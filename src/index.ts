@@ -32,6 +32,6 @@ export {
 export { sum, mean, prod, argmax, argmin, all, any, norm, std, logsumexp, cumsum, softmax, logSoftmax, variance as var } from "./ops/reduce.js";
 export { clone, view, reshape, flatten, squeeze, unsqueeze, transpose, t, permute, select, narrow, split, chunk, unbind, cat, stack } from "./ops/shape.js";
 export { matmul, mm, bmm, dot, mv, outer, addmm } from "./ops/linalg.js";
-export { index, indexSelect, gather, scatter, scatterAdd, maskedFill } from "./ops/indexing.js";
-export type { IndexItem } from "./ops/indexing.js";
+export { index, indexPut_, indexSelect, gather, scatter, scatterAdd, maskedFill, sliceSpec as slice } from "./ops/indexing.js";
+export type { IndexItem, SliceSpec } from "./ops/indexing.js";
 export { f } from "./utils/fstring.js";

@@ -163,6 +163,7 @@ const MaxBackward0: OpDef<DimAttrs> = {
 const MinBackward0: OpDef<DimAttrs> = { name: "MinBackward0", backward: MaxBackward0.backward };
 /** Scatters `g` into zeros at `indices` along the reduced dim. */
 function indexedGrad(g: Tensor, indices: Tensor, shape: readonly number[], attrs: DimAttrs): Tensor {
+  if (attrs.dims.length === 0) return g; // a 0-dim input is its own max
   const d = attrs.dims[0];
   const gi = unsqueezeDims(g, shape, attrs.dims, attrs.keepdim);
   const idx = unsqueezeDims(indices, shape, attrs.dims, attrs.keepdim);

@@ -13,6 +13,7 @@ import {
 } from "../core/shape.js";
 import { type OpDef, anyRequiresGrad, anyRequiresGradList, record } from "../autograd/function.js";
 import { backend } from "../backend/backend.js";
+import { stridedPositions } from "../backend/js/indexing.js";
 import { empty } from "./util.js";
 import { promoteTypes } from "../core/dtype.js";
 import { sum } from "./reduce.js";
@@ -172,7 +173,7 @@ export function expand(x: Tensor, shape: number[]): Tensor {
   const nd = x._shape.length;
   if (shape.length < nd)
     throw new Error(
-      `expand(torch.FloatTensor{${shapeStr(x._shape)}}, size=${shapeStr(shape)}): the number of sizes provided (${shape.length}) must be greater or equal to the number of dimensions in the tensor (${nd})`,
+      `expand(torch.${x.dtype.legacyName}{${shapeStr(x._shape)}}, size=${shapeStr(shape)}): the number of sizes provided (${shape.length}) must be greater or equal to the number of dimensions in the tensor (${nd})`,
     );
   const off = shape.length - nd;
   const outShape = new Array<number>(shape.length);
@@ -469,21 +470,7 @@ export interface Geometry {
 
 /** Storage positions (relative to the base's start) of a geometry's elements, row-major. */
 function positions(g: Geometry): Int32Array {
-  const n = numelOf(g.shape);
-  const out = new Int32Array(n);
-  const nd = g.shape.length;
-  const idx = new Array<number>(nd).fill(0);
-  let p = g.offset;
-  for (let k = 0; k < n; k++) {
-    out[k] = p;
-    for (let d = nd - 1; d >= 0; d--) {
-      p += g.strides[d];
-      if (++idx[d] < g.shape[d]) break;
-      p -= g.strides[d] * g.shape[d];
-      idx[d] = 0;
-    }
-  }
-  return out;
+  return stridedPositions(g.shape, g.strides, g.offset);
 }
 
 const AsStridedBackward0: OpDef<Geometry> = {

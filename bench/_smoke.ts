@@ -1,0 +1,11 @@
+import * as torch from "../src/index.js";
+import { setBackend } from "../src/backend/backend.js";
+import { jsBackend } from "../src/backend/js/index.js";
+import { loadNativeBackend } from "../src/backend/native.js";
+const nb = loadNativeBackend()!;
+const a = torch.randn([64, 70]), b = torch.randn([90, 70]);
+setBackend(jsBackend);
+const r1 = a.matmul(b.t()), e1 = a.exp(), s1 = a.sum(1), ad1 = a.add(a.sum(0));
+setBackend(nb);
+const r2 = a.matmul(b.t()), e2 = a.exp(), s2 = a.sum(1), ad2 = a.add(a.sum(0));
+console.log(r1.sub(r2).abs().max().item(), e1.sub(e2).abs().max().item(), s1.sub(s2).abs().max().item(), ad1.sub(ad2).abs().max().item());

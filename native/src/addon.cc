@@ -1,0 +1,258 @@
+// Node-API glue: unpacks typed arrays (zero copy: the kernels read and write the arrays'
+// own memory) and numbers, checks every access stays inside its array, and calls a kernel.
+// The TypeScript side (src/backend/native.ts) decides which calls come here.
+#define NAPI_VERSION 8
+#include <node_api.h>
+
+#include <cstring>
+#include <exception>
+#include <new>
+#include <string>
+
+#include "kernels.h"
+
+using namespace kindling;
+
+namespace {
+
+constexpr size_t kMaxArgs = 16;
+
+struct Args {
+  napi_env env;
+  napi_value argv[kMaxArgs];
+  size_t argc = kMaxArgs;
+  bool ok = true;
+
+  Args(napi_env e, napi_callback_info info, size_t want) : env(e) {
+    if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < want) {
+      fail("kindling native: wrong number of arguments");
+    }
+  }
+
+  void fail(const char* msg) {
+    if (ok) napi_throw_range_error(env, nullptr, msg);
+    ok = false;
+  }
+
+  int64_t num(size_t i) {
+    int64_t v = 0;
+    if (ok && napi_get_value_int64(env, argv[i], &v) != napi_ok) fail("kindling native: expected a number");
+    return v;
+  }
+
+  // A Float32Array or Float64Array: its element type, length and data pointer.
+  void* array(size_t i, napi_typedarray_type& type, int64_t& length) {
+    if (!ok) return nullptr;
+    size_t len = 0, byteOffset = 0;
+    void* data = nullptr;
+    napi_value buffer;
+    bool is = false;
+    if (napi_is_typedarray(env, argv[i], &is) != napi_ok || !is ||
+        napi_get_typedarray_info(env, argv[i], &type, &len, &data, &buffer, &byteOffset) != napi_ok ||
+        (type != napi_float32_array && type != napi_float64_array)) {
+      fail("kindling native: expected a Float32Array or Float64Array");
+      return nullptr;
+    }
+    length = static_cast<int64_t>(len);
+    return data;
+  }
+};
+
+// True when offset + sum_i idx_i·stride_i stays in [0, length) for all 0 <= idx_i < count_i.
+// 128-bit arithmetic so no input can overflow the check itself.
+bool in_bounds(int64_t length, int64_t offset, std::initializer_list<std::pair<int64_t, int64_t>> dims) {
+  __int128 lo = offset, hi = offset;
+  for (const auto& d : dims) {
+    if (d.first <= 0) return true;  // empty: nothing is touched
+    const __int128 span = static_cast<__int128>(d.first - 1) * d.second;
+    if (span < 0) lo += span;
+    else hi += span;
+  }
+  return lo >= 0 && hi < length;
+}
+
+// True when [offset, offset + count) lies inside an array of `length` elements.
+bool span_ok(int64_t length, int64_t offset, __int128 count) {
+  return count <= 0 || (offset >= 0 && offset + count <= length);
+}
+
+napi_value make_int(napi_env env, int64_t v) {
+  napi_value r;
+  napi_create_int64(env, v, &r);
+  return r;
+}
+
+napi_value undefined(napi_env env) {
+  napi_value r;
+  napi_get_undefined(env, &r);
+  return r;
+}
+
+// Runs a kernel, turning C++ exceptions (allocation failure) into JS errors.
+template <typename F>
+napi_value guarded(napi_env env, const F& f) {
+  try {
+    f();
+  } catch (const std::bad_alloc&) {
+    napi_throw_error(env, nullptr, "kindling native: out of memory");
+  } catch (const std::exception& e) {
+    napi_throw_error(env, nullptr, e.what());
+  }
+  return undefined(env);
+}
+
+// gemm(A, aOff, sag, sam, sak, B, bOff, sbg, sbk, sbn, C, cOff, batch, M, N, K)
+napi_value Gemm(napi_env env, napi_callback_info info) {
+  Args a(env, info, 16);
+  napi_typedarray_type ta, tb, tc;
+  int64_t la = 0, lb = 0, lc = 0;
+  void* A = a.array(0, ta, la);
+  const int64_t aOff = a.num(1), sag = a.num(2), sam = a.num(3), sak = a.num(4);
+  void* B = a.array(5, tb, lb);
+  const int64_t bOff = a.num(6), sbg = a.num(7), sbk = a.num(8), sbn = a.num(9);
+  void* C = a.array(10, tc, lc);
+  const int64_t cOff = a.num(11), batch = a.num(12), M = a.num(13), N = a.num(14), K = a.num(15);
+  if (!a.ok) return nullptr;
+  if (ta != tb || ta != tc) return a.fail("kindling native: gemm operands differ in type"), nullptr;
+  if (batch < 0 || M < 0 || N < 0 || K < 0) return a.fail("kindling native: negative size"), nullptr;
+  if (batch == 0 || M == 0 || N == 0) return undefined(env);
+  if (!in_bounds(la, aOff, {{batch, sag}, {M, sam}, {K, sak}}) || !in_bounds(lb, bOff, {{batch, sbg}, {K, sbk}, {N, sbn}}) ||
+      !span_ok(lc, cOff, static_cast<__int128>(batch) * M * N))
+    return a.fail("kindling native: gemm index out of range"), nullptr;
+  return guarded(env, [&] {
+    if (ta == napi_float32_array)
+      sgemm_batched(batch, M, N, K, static_cast<float*>(A) + aOff, sag, sam, sak, static_cast<float*>(B) + bOff, sbg,
+                    sbk, sbn, static_cast<float*>(C) + cOff);
+    else
+      dgemm_batched(batch, M, N, K, static_cast<double*>(A) + aOff, sag, sam, sak, static_cast<double*>(B) + bOff, sbg,
+                    sbk, sbn, static_cast<double*>(C) + cOff);
+  });
+}
+
+// binary(op, a, aOff, ars, acs, b, bOff, brs, bcs, out, outOff, rows, inner)
+napi_value Binary(napi_env env, napi_callback_info info) {
+  Args a(env, info, 13);
+  napi_typedarray_type ta, tb, to;
+  int64_t la = 0, lb = 0, lo = 0;
+  const int64_t op = a.num(0);
+  void* A = a.array(1, ta, la);
+  const int64_t aOff = a.num(2), ars = a.num(3), acs = a.num(4);
+  void* B = a.array(5, tb, lb);
+  const int64_t bOff = a.num(6), brs = a.num(7), bcs = a.num(8);
+  void* O = a.array(9, to, lo);
+  const int64_t oOff = a.num(10), rows = a.num(11), inner = a.num(12);
+  if (!a.ok) return nullptr;
+  if (ta != tb || ta != to) return a.fail("kindling native: binary operands differ in type"), nullptr;
+  if (op < kAdd || op > kDiv || (acs != 0 && acs != 1) || (bcs != 0 && bcs != 1) || rows < 0 || inner < 0)
+    return a.fail("kindling native: bad binary arguments"), nullptr;
+  if (!in_bounds(la, aOff, {{rows, ars}, {inner, acs}}) || !in_bounds(lb, bOff, {{rows, brs}, {inner, bcs}}) ||
+      !span_ok(lo, oOff, static_cast<__int128>(rows) * inner))
+    return a.fail("kindling native: binary index out of range"), nullptr;
+  return guarded(env, [&] {
+    if (ta == napi_float32_array)
+      binary_2d<float>(int(op), static_cast<float*>(A) + aOff, ars, acs, static_cast<float*>(B) + bOff, brs, bcs,
+                       static_cast<float*>(O) + oOff, rows, inner);
+    else
+      binary_2d<double>(int(op), static_cast<double*>(A) + aOff, ars, acs, static_cast<double*>(B) + bOff, brs, bcs,
+                        static_cast<double*>(O) + oOff, rows, inner);
+  });
+}
+
+// unary(op, x, xOff, xrs, out, outOff, rows, inner)
+napi_value Unary(napi_env env, napi_callback_info info) {
+  Args a(env, info, 8);
+  napi_typedarray_type tx, to;
+  int64_t lx = 0, lo = 0;
+  const int64_t op = a.num(0);
+  void* X = a.array(1, tx, lx);
+  const int64_t xOff = a.num(2), xrs = a.num(3);
+  void* O = a.array(4, to, lo);
+  const int64_t oOff = a.num(5), rows = a.num(6), inner = a.num(7);
+  if (!a.ok) return nullptr;
+  if (tx != to) return a.fail("kindling native: unary operands differ in type"), nullptr;
+  if (op < kExp || op > kRelu || rows < 0 || inner < 0) return a.fail("kindling native: bad unary arguments"), nullptr;
+  if (!in_bounds(lx, xOff, {{rows, xrs}, {inner, 1}}) || !span_ok(lo, oOff, static_cast<__int128>(rows) * inner))
+    return a.fail("kindling native: unary index out of range"), nullptr;
+  return guarded(env, [&] {
+    if (tx == napi_float32_array)
+      unary_2d<float>(int(op), static_cast<float*>(X) + xOff, xrs, static_cast<float*>(O) + oOff, rows, inner);
+    else
+      unary_2d<double>(int(op), static_cast<double*>(X) + xOff, xrs, static_cast<double*>(O) + oOff, rows, inner);
+  });
+}
+
+// sum(x, xOff, out, outOff, P, R, Q): contiguous P×R×Q summed over R.
+napi_value Sum(napi_env env, napi_callback_info info) {
+  Args a(env, info, 7);
+  napi_typedarray_type tx, to;
+  int64_t lx = 0, lo = 0;
+  void* X = a.array(0, tx, lx);
+  const int64_t xOff = a.num(1);
+  void* O = a.array(2, to, lo);
+  const int64_t oOff = a.num(3), P = a.num(4), R = a.num(5), Q = a.num(6);
+  if (!a.ok) return nullptr;
+  if (tx != to) return a.fail("kindling native: sum operands differ in type"), nullptr;
+  if (P < 0 || R < 0 || Q < 0) return a.fail("kindling native: negative size"), nullptr;
+  if (!span_ok(lx, xOff, static_cast<__int128>(P) * R * Q) || !span_ok(lo, oOff, static_cast<__int128>(P) * Q))
+    return a.fail("kindling native: sum index out of range"), nullptr;
+  return guarded(env, [&] {
+    if (tx == napi_float32_array)
+      sum_3d<float>(static_cast<float*>(X) + xOff, static_cast<float*>(O) + oOff, P, R, Q);
+    else
+      sum_3d<double>(static_cast<double*>(X) + xOff, static_cast<double*>(O) + oOff, P, R, Q);
+  });
+}
+
+napi_value SetNumThreads(napi_env env, napi_callback_info info) {
+  Args a(env, info, 1);
+  const int64_t n = a.num(0);
+  if (!a.ok) return nullptr;
+  if (n < 1) return a.fail("kindling native: thread count must be at least 1"), nullptr;
+  set_num_threads(static_cast<int>(n > 256 ? 256 : n));
+  return undefined(env);
+}
+
+napi_value GetNumThreads(napi_env env, napi_callback_info) { return make_int(env, get_num_threads()); }
+
+napi_value GetIsa(napi_env env, napi_callback_info) {
+  napi_value r;
+  napi_create_string_utf8(env, isa_name(active_isa()), NAPI_AUTO_LENGTH, &r);
+  return r;
+}
+
+// setIsa("avx512" | "avx2" | "generic"): lowers the dispatch level (tests use it to run every
+// kernel family on one machine); returns the level now in effect.
+napi_value SetIsa(napi_env env, napi_callback_info info) {
+  Args a(env, info, 1);
+  if (!a.ok) return nullptr;
+  char buf[16] = {0};
+  size_t n = 0;
+  if (napi_get_value_string_utf8(env, a.argv[0], buf, sizeof buf, &n) != napi_ok)
+    return a.fail("kindling native: expected a string"), nullptr;
+  const std::string s(buf, n);
+  set_isa(s == "avx512" ? Isa::Avx512 : s == "avx2" ? Isa::Avx2 : Isa::Generic);
+  return GetIsa(env, info);
+}
+
+}  // namespace
+
+NAPI_MODULE_INIT() {
+  const struct {
+    const char* name;
+    napi_callback fn;
+  } fns[] = {{"gemm", Gemm},
+             {"binary", Binary},
+             {"unary", Unary},
+             {"sum", Sum},
+             {"setNumThreads", SetNumThreads},
+             {"getNumThreads", GetNumThreads},
+             {"isa", GetIsa},
+             {"setIsa", SetIsa}};
+  for (const auto& f : fns) {
+    napi_value v;
+    if (napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.fn, nullptr, &v) != napi_ok ||
+        napi_set_named_property(env, exports, f.name, v) != napi_ok)
+      return nullptr;
+  }
+  return exports;
+}

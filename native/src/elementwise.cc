@@ -1,0 +1,325 @@
+// Elementwise kernels (add/sub/mul/div, exp/log/tanh/sigmoid/relu) and sum reductions.
+//
+// Each is compiled three times (AVX-512, AVX2, x86-64-v2) from the same source and picked at
+// run time. Large calls are cut into chunks and run on the thread pool; a chunk's result never
+// depends on how the work was cut, so results do not depend on the thread count.
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <type_traits>
+#include <vector>
+
+#include "kernels.h"
+
+namespace kindling {
+namespace {
+
+// ---- Portable copies ---------------------------------------------------------------------------
+
+namespace generic {
+#include "loops.inc"
+
+// The JS kernels' formulas, evaluated in double as JS does.
+inline double scalar_unary(int op, double x) {
+  switch (op) {
+    case kExp: return std::exp(x);
+    case kLog: return std::log(x);
+    case kTanh: return std::tanh(x);
+    default: return x >= 0 ? 1 / (1 + std::exp(-x)) : std::exp(x) / (1 + std::exp(x));
+  }
+}
+
+template <typename T>
+void unary_row(int op, const T* x, T* out, int64_t n) {
+  if (op == kRelu) return relu_row(x, out, n);
+  for (int64_t j = 0; j < n; j++) out[j] = T(scalar_unary(op, double(x[j])));
+}
+}  // namespace generic
+
+// ---- AVX2 --------------------------------------------------------------------------------------
+
+#pragma GCC push_options
+#pragma GCC target("avx2,fma,bmi,bmi2")
+namespace avx2 {
+#include "loops.inc"
+
+struct V {
+  using D = __m256d;
+  using M = __m256d;  // lane masks are all-ones doubles
+  static D set(double v) { return _mm256_set1_pd(v); }
+  static D add(D a, D b) { return _mm256_add_pd(a, b); }
+  static D sub(D a, D b) { return _mm256_sub_pd(a, b); }
+  static D mul(D a, D b) { return _mm256_mul_pd(a, b); }
+  static D div(D a, D b) { return _mm256_div_pd(a, b); }
+  static D fma(D a, D b, D c) { return _mm256_fmadd_pd(a, b, c); }
+  static D fnma(D a, D b, D c) { return _mm256_fnmadd_pd(a, b, c); }
+  static D min(D a, D b) { return _mm256_min_pd(a, b); }
+  static D max(D a, D b) { return _mm256_max_pd(a, b); }
+  static D abs(D a) { return _mm256_andnot_pd(_mm256_set1_pd(-0.0), a); }
+  static D copysign(D mag, D sgn) {
+    return _mm256_or_pd(_mm256_and_pd(_mm256_set1_pd(-0.0), sgn), _mm256_andnot_pd(_mm256_set1_pd(-0.0), mag));
+  }
+  static M lt(D a, D b) { return _mm256_cmp_pd(a, b, _CMP_LT_OQ); }
+  static M gt(D a, D b) { return _mm256_cmp_pd(a, b, _CMP_GT_OQ); }
+  static M ge(D a, D b) { return _mm256_cmp_pd(a, b, _CMP_GE_OQ); }
+  static M eq(D a, D b) { return _mm256_cmp_pd(a, b, _CMP_EQ_OQ); }
+  static M lt_or_nan(D a, D b) { return _mm256_cmp_pd(a, b, _CMP_NGE_UQ); }
+  static D blend(M m, D a, D b) { return _mm256_blendv_pd(a, b, m); }
+  // 2^n for t = n + 1.5·2^52: n sits in t's low mantissa bits.
+  static D pow2n(D t) {
+    const __m256i n = _mm256_castpd_si256(t);
+    return _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_add_epi64(n, _mm256_set1_epi64x(1023)), 52));
+  }
+  // x = m·2^e with m in [1, 2), for positive normal x.
+  static void split(D x, D& e, D& m) {
+    const __m256i bits = _mm256_castpd_si256(x);
+    const __m256i be = _mm256_srli_epi64(bits, 52);  // biased exponent (sign is 0)
+    const __m256d two52 = _mm256_set1_pd(4503599627370496.0);
+    e = _mm256_sub_pd(_mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(be, _mm256_castpd_si256(two52))), two52),
+                      _mm256_set1_pd(1023.0));
+    m = _mm256_castsi256_pd(_mm256_or_si256(_mm256_and_si256(bits, _mm256_set1_epi64x(0x000FFFFFFFFFFFFFLL)),
+                                            _mm256_set1_epi64x(0x3FF0000000000000LL)));
+  }
+};
+#include "vmath.inc"
+
+template <int OP>
+void unary_f32(const float* x, float* out, int64_t n) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 v = _mm256_loadu_ps(x + i);
+    const __m128 lo = _mm256_cvtpd_ps(v_apply(OP, _mm256_cvtps_pd(_mm256_castps256_ps128(v))));
+    const __m128 hi = _mm256_cvtpd_ps(v_apply(OP, _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1))));
+    _mm256_storeu_ps(out + i, _mm256_set_m128(hi, lo));
+  }
+  if (i < n) {  // tail through a padded buffer
+    alignas(32) float buf[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+    std::memcpy(buf, x + i, (n - i) * sizeof(float));
+    unary_f32<OP>(buf, buf, 8);
+    std::memcpy(out + i, buf, (n - i) * sizeof(float));
+  }
+}
+}  // namespace avx2
+#pragma GCC pop_options
+
+// ---- AVX-512 -----------------------------------------------------------------------------------
+
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma,bmi,bmi2")
+namespace avx512 {
+#include "loops.inc"
+
+struct V {
+  using D = __m512d;
+  using M = __mmask8;
+  static D set(double v) { return _mm512_set1_pd(v); }
+  static D add(D a, D b) { return _mm512_add_pd(a, b); }
+  static D sub(D a, D b) { return _mm512_sub_pd(a, b); }
+  static D mul(D a, D b) { return _mm512_mul_pd(a, b); }
+  static D div(D a, D b) { return _mm512_div_pd(a, b); }
+  static D fma(D a, D b, D c) { return _mm512_fmadd_pd(a, b, c); }
+  static D fnma(D a, D b, D c) { return _mm512_fnmadd_pd(a, b, c); }
+  static D min(D a, D b) { return _mm512_min_pd(a, b); }
+  static D max(D a, D b) { return _mm512_max_pd(a, b); }
+  static D abs(D a) { return _mm512_abs_pd(a); }
+  static D copysign(D mag, D sgn) {
+    return _mm512_or_pd(_mm512_and_pd(_mm512_set1_pd(-0.0), sgn), _mm512_andnot_pd(_mm512_set1_pd(-0.0), mag));
+  }
+  static M lt(D a, D b) { return _mm512_cmp_pd_mask(a, b, _CMP_LT_OQ); }
+  static M gt(D a, D b) { return _mm512_cmp_pd_mask(a, b, _CMP_GT_OQ); }
+  static M ge(D a, D b) { return _mm512_cmp_pd_mask(a, b, _CMP_GE_OQ); }
+  static M eq(D a, D b) { return _mm512_cmp_pd_mask(a, b, _CMP_EQ_OQ); }
+  static M lt_or_nan(D a, D b) { return _mm512_cmp_pd_mask(a, b, _CMP_NGE_UQ); }
+  static D blend(M m, D a, D b) { return _mm512_mask_blend_pd(m, a, b); }
+  static D pow2n(D t) {
+    const __m512i n = _mm512_castpd_si512(t);
+    return _mm512_castsi512_pd(_mm512_slli_epi64(_mm512_add_epi64(n, _mm512_set1_epi64(1023)), 52));
+  }
+  static void split(D x, D& e, D& m) {
+    e = _mm512_getexp_pd(x);
+    m = _mm512_getmant_pd(x, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_zero);
+  }
+};
+#include "vmath.inc"
+
+template <int OP>
+void unary_f32(const float* x, float* out, int64_t n) {
+  for (int64_t i = 0; i < n; i += 16) {
+    const __mmask16 m = n - i >= 16 ? __mmask16(0xffff) : __mmask16((1u << (n - i)) - 1);
+    // Masked-off lanes read as 1 so the tail does no slow special-case arithmetic.
+    const __m512 v = _mm512_mask_loadu_ps(_mm512_set1_ps(1.0f), m, x + i);
+    const __m256 lo = _mm512_cvtpd_ps(v_apply(OP, _mm512_cvtps_pd(_mm512_castps512_ps256(v))));
+    const __m256 hi = _mm512_cvtpd_ps(v_apply(OP, _mm512_cvtps_pd(_mm512_extractf32x8_ps(v, 1))));
+    _mm512_mask_storeu_ps(out + i, m, _mm512_insertf32x8(_mm512_castps256_ps512(lo), hi, 1));
+  }
+}
+}  // namespace avx512
+#pragma GCC pop_options
+
+// ---- Dispatch ----------------------------------------------------------------------------------
+
+template <typename T>
+void binary_block(int op, const T* a, int64_t ars, int acs, const T* b, int64_t brs, int bcs, T* out, int64_t r0,
+                  int64_t r1, int64_t j0, int64_t j1, int64_t inner) {
+  switch (active_isa()) {
+    case Isa::Avx512: return avx512::binary_block(op, a, ars, acs, b, brs, bcs, out, r0, r1, j0, j1, inner);
+    case Isa::Avx2: return avx2::binary_block(op, a, ars, acs, b, brs, bcs, out, r0, r1, j0, j1, inner);
+    default: return generic::binary_block(op, a, ars, acs, b, brs, bcs, out, r0, r1, j0, j1, inner);
+  }
+}
+
+template <typename T>
+void unary_row(int op, const T* x, T* out, int64_t n) {
+  const Isa isa = active_isa();
+  if (op == kRelu) {
+    if (isa == Isa::Avx512) return avx512::relu_row(x, out, n);
+    if (isa == Isa::Avx2) return avx2::relu_row(x, out, n);
+    return generic::relu_row(x, out, n);
+  }
+  if constexpr (std::is_same_v<T, float>) {
+#define KINDLING_UNARY(NS)                              \
+  switch (op) {                                         \
+    case kExp: return NS::unary_f32<kExp>(x, out, n);   \
+    case kLog: return NS::unary_f32<kLog>(x, out, n);   \
+    case kTanh: return NS::unary_f32<kTanh>(x, out, n); \
+    default: return NS::unary_f32<kSigmoid>(x, out, n); \
+  }
+    if (isa == Isa::Avx512) KINDLING_UNARY(avx512)
+    if (isa == Isa::Avx2) KINDLING_UNARY(avx2)
+#undef KINDLING_UNARY
+  }
+  // float64 keeps the C library's exp/log/tanh (within an ulp of JS's Math functions).
+  generic::unary_row(op, x, out, n);
+}
+
+template <typename T>
+double sum_row(const T* x, int64_t n) {
+  switch (active_isa()) {
+    case Isa::Avx512: return avx512::sum_row(x, n);
+    case Isa::Avx2: return avx2::sum_row(x, n);
+    default: return generic::sum_row(x, n);
+  }
+}
+
+template <typename T>
+void sum_cols(const T* x, double* acc, int64_t R, int64_t Q, int64_t q0, int64_t q1) {
+  switch (active_isa()) {
+    case Isa::Avx512: return avx512::sum_cols(x, acc, R, Q, q0, q1);
+    case Isa::Avx2: return avx2::sum_cols(x, acc, R, Q, q0, q1);
+    default: return generic::sum_cols(x, acc, R, Q, q0, q1);
+  }
+}
+
+// ---- Work split --------------------------------------------------------------------------------
+
+// Cuts `units` equal pieces of work into at most 4 tasks per thread (claimed dynamically, so a
+// preempted thread does not hold the others up) and runs body(u0, u1) for each range.
+template <typename F>
+void split_units(int64_t units, int64_t unitCost, int64_t minCost, const F& body) {
+  const int threads = get_num_threads();
+  const int64_t total = units * unitCost;
+  int64_t tasks = std::min<int64_t>(units, std::min<int64_t>(4 * threads, total / std::max<int64_t>(minCost, 1)));
+  if (threads == 1 || tasks <= 1) {
+    body(int64_t(0), units);
+    return;
+  }
+  struct Ctx {
+    const F* body;
+    int64_t units, tasks;
+  } ctx{&body, units, tasks};
+  parallel_for(
+      static_cast<int>(tasks),
+      [](void* p, int t) {
+        const Ctx& c = *static_cast<Ctx*>(p);
+        (*c.body)(c.units * t / c.tasks, c.units * (t + 1) / c.tasks);
+      },
+      &ctx);
+}
+
+// Elements per task below which threading does not pay (pool hand-off costs a few µs).
+constexpr int64_t kMinCheap = 1 << 15;      // add, mul, relu, sum
+constexpr int64_t kMinTranscend = 1 << 12;  // exp, log, tanh, sigmoid
+constexpr int64_t kColChunk = 512;          // column-sum accumulators per unit (4 KiB)
+constexpr int64_t kRowChunk = 1 << 16;      // full-sum partials: fixed, so sums are reproducible
+
+}  // namespace
+
+template <typename T>
+void binary_2d(int op, const T* a, int64_t ars, int64_t acs, const T* b, int64_t brs, int64_t bcs, T* out,
+               int64_t rows, int64_t inner) {
+  if (rows <= 0 || inner <= 0) return;
+  // Units: whole rows when there are enough of them, else column chunks of single rows.
+  const int64_t colParts = rows >= 16 ? 1 : std::max<int64_t>(1, inner / kMinCheap);
+  const int64_t chunk = (inner + colParts - 1) / colParts;
+  split_units(rows * colParts, chunk, kMinCheap, [&](int64_t u0, int64_t u1) {
+    if (colParts == 1) return binary_block(op, a, ars, int(acs), b, brs, int(bcs), out, u0, u1, 0, inner, inner);
+    for (int64_t u = u0; u < u1; u++) {
+      const int64_t r = u / colParts, j0 = (u % colParts) * chunk, j1 = std::min(inner, j0 + chunk);
+      binary_block(op, a, ars, int(acs), b, brs, int(bcs), out, r, r + 1, j0, j1, inner);
+    }
+  });
+}
+
+template <typename T>
+void unary_2d(int op, const T* x, int64_t xrs, T* out, int64_t rows, int64_t inner) {
+  if (rows <= 0 || inner <= 0) return;
+  const int64_t minCost = op == kRelu ? kMinCheap : kMinTranscend;
+  const int64_t colParts = rows >= 16 ? 1 : std::max<int64_t>(1, inner / minCost);
+  const int64_t chunk = (inner + colParts - 1) / colParts;
+  split_units(rows * colParts, chunk, minCost, [&](int64_t u0, int64_t u1) {
+    for (int64_t u = u0; u < u1; u++) {
+      const int64_t r = u / colParts, j0 = (u % colParts) * chunk, j1 = std::min(inner, j0 + chunk);
+      unary_row(op, x + r * xrs + j0, out + r * inner + j0, j1 - j0);
+    }
+  });
+}
+
+template <typename T>
+void sum_3d(const T* x, T* out, int64_t P, int64_t R, int64_t Q) {
+  if (P <= 0 || Q <= 0) return;
+  if (R <= 0) {
+    std::fill(out, out + P * Q, T(0));
+    return;
+  }
+  if (Q == 1) {
+    // Row sums: each row in fixed blocks of kRowChunk whose partial sums are added in order.
+    const int64_t blocks = (R + kRowChunk - 1) / kRowChunk;
+    std::vector<double> partial(size_t(P * blocks));
+    split_units(P * blocks, std::min(R, kRowChunk), kMinCheap, [&](int64_t u0, int64_t u1) {
+      for (int64_t u = u0; u < u1; u++) {
+        const int64_t p = u / blocks, k0 = (u % blocks) * kRowChunk;
+        partial[size_t(u)] = sum_row(x + p * R + k0, std::min(kRowChunk, R - k0));
+      }
+    });
+    for (int64_t p = 0; p < P; p++) {
+      double s = 0;
+      for (int64_t k = 0; k < blocks; k++) s += partial[size_t(p * blocks + k)];
+      out[p] = T(s);
+    }
+    return;
+  }
+  // Column sums over R for each of P slabs, in chunks of kColChunk columns.
+  const int64_t chunks = (Q + kColChunk - 1) / kColChunk;
+  split_units(P * chunks, R * std::min(Q, kColChunk), kMinCheap, [&](int64_t u0, int64_t u1) {
+    double acc[kColChunk];
+    for (int64_t u = u0; u < u1; u++) {
+      const int64_t p = u / chunks, q0 = (u % chunks) * kColChunk, q1 = std::min(Q, q0 + kColChunk);
+      std::fill(acc, acc + (q1 - q0), 0.0);
+      sum_cols(x + p * R * Q, acc, R, Q, q0, q1);
+      for (int64_t q = q0; q < q1; q++) out[p * Q + q] = T(acc[q - q0]);
+    }
+  });
+}
+
+template void binary_2d<float>(int, const float*, int64_t, int64_t, const float*, int64_t, int64_t, float*, int64_t,
+                               int64_t);
+template void binary_2d<double>(int, const double*, int64_t, int64_t, const double*, int64_t, int64_t, double*,
+                                int64_t, int64_t);
+template void unary_2d<float>(int, const float*, int64_t, float*, int64_t, int64_t);
+template void unary_2d<double>(int, const double*, int64_t, double*, int64_t, int64_t);
+template void sum_3d<float>(const float*, float*, int64_t, int64_t, int64_t);
+template void sum_3d<double>(const double*, double*, int64_t, int64_t, int64_t);
+
+}  // namespace kindling

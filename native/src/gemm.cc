@@ -1,0 +1,549 @@
+// GEMM: packed, cache-blocked, register-blocked (Goto/BLIS loop order).
+//
+//   for jc (NC cols of C)  for pc (KC of K)  [pack B panel]  for ic (MC rows)  [pack A block]
+//     for jr (NR)  for ir (MR)  micro-kernel: MR×NR block of C += A panel · B panel
+//
+// Operands are read through their strides during packing, so transposed views cost nothing
+// extra. A row-major B (unit column stride) is read in place, skipping its packing: for the
+// small-M products of training steps, packing B would cost as much as the arithmetic.
+// Micro-kernels exist for AVX-512 (float 14×32, double 14×16), AVX2+FMA (6×16, 6×8) and
+// portable C++ (4×8); the widest one the CPU supports is picked at run time. Each is compiled
+// with GCC target pragmas so the rest of the addon runs on any x86-64-v2 CPU.
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
+#include "kernels.h"
+
+namespace kindling {
+namespace {
+
+// Computes C[0:mr, 0:nr] (+)= Apanel · Bpanel over kc steps. `pa` holds MR values per k step;
+// `pb` holds one row of (at least nr, padded to the kernel width) values per k step, `ldb` apart.
+template <typename T>
+using Ukr = void (*)(int64_t kc, const T* pa, const T* pb, int64_t ldb, T* c, int64_t ldc, int mr, int nr,
+                     bool accumulate);
+
+template <typename T>
+struct Kernel {
+  int MR, NR, KC, MC, NC;
+  Ukr<T> ukr;
+};
+
+// ---- Portable micro-kernel -------------------------------------------------------------------
+
+template <typename T, int MR, int NR>
+void ukr_generic(int64_t kc, const T* pa, const T* pb, int64_t ldb, T* c, int64_t ldc, int mr, int nr,
+                 bool accumulate) {
+  T acc[MR][NR] = {};
+  for (int64_t k = 0; k < kc; k++, pa += MR, pb += ldb)
+    for (int i = 0; i < MR; i++)
+      for (int j = 0; j < NR; j++) acc[i][j] += pa[i] * pb[j];
+  for (int i = 0; i < mr; i++)
+    for (int j = 0; j < nr; j++) c[i * ldc + j] = accumulate ? c[i * ldc + j] + acc[i][j] : acc[i][j];
+}
+
+// Instantiates one kernel per row count so edge tiles do no wasted row work.
+#define KINDLING_ROWS6(CALL) \
+  case 1: CALL(1); break;    \
+  case 2: CALL(2); break;    \
+  case 3: CALL(3); break;    \
+  case 4: CALL(4); break;    \
+  case 5: CALL(5); break;
+#define KINDLING_ROWS_SWITCH6(CALL) \
+  switch (mr) {                     \
+    KINDLING_ROWS6(CALL)            \
+    default: CALL(6); break;        \
+  }
+#define KINDLING_ROWS_SWITCH14(CALL) \
+  switch (mr) {                      \
+    KINDLING_ROWS6(CALL)             \
+    case 6: CALL(6); break;          \
+    case 7: CALL(7); break;          \
+    case 8: CALL(8); break;          \
+    case 9: CALL(9); break;          \
+    case 10: CALL(10); break;        \
+    case 11: CALL(11); break;        \
+    case 12: CALL(12); break;        \
+    case 13: CALL(13); break;        \
+    default: CALL(14); break;        \
+  }
+
+// ---- AVX-512 micro-kernels -------------------------------------------------------------------
+
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma,bmi,bmi2")
+
+// float: R rows × (16·NV) columns; 14×32 uses 28 of the 32 zmm registers for accumulators.
+template <int R, int NV>
+void s512(int64_t kc, const float* pa, const float* pb, int64_t ldb, float* c, int64_t ldc, int nr,
+          bool accumulate) {
+  __m512 acc[R][NV];
+#pragma GCC unroll 14
+  for (int i = 0; i < R; i++)
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; v++) acc[i][v] = _mm512_setzero_ps();
+#pragma GCC unroll 4
+  for (int64_t k = 0; k < kc; k++) {
+    __m512 b[NV];
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; v++) b[v] = _mm512_loadu_ps(pb + 16 * v);
+#pragma GCC unroll 14
+    for (int i = 0; i < R; i++) {
+      const __m512 a = _mm512_set1_ps(pa[i]);
+#pragma GCC unroll 2
+      for (int v = 0; v < NV; v++) acc[i][v] = _mm512_fmadd_ps(a, b[v], acc[i][v]);
+    }
+    pa += 14;
+    pb += ldb;
+  }
+  __mmask16 m[NV];
+#pragma GCC unroll 2
+  for (int v = 0; v < NV; v++) {
+    const int left = nr - 16 * v;
+    m[v] = left >= 16 ? __mmask16(0xffff) : left <= 0 ? __mmask16(0) : __mmask16((1u << left) - 1);
+  }
+#pragma GCC unroll 14
+  for (int i = 0; i < R; i++)
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; v++) {
+      float* p = c + i * ldc + 16 * v;
+      __m512 r = acc[i][v];
+      if (accumulate) r = _mm512_add_ps(r, _mm512_maskz_loadu_ps(m[v], p));
+      _mm512_mask_storeu_ps(p, m[v], r);
+    }
+}
+
+void ukr_s512(int64_t kc, const float* pa, const float* pb, int64_t ldb, float* c, int64_t ldc, int mr, int nr,
+              bool accumulate) {
+  if (nr > 16) {
+#define CALL(R) s512<R, 2>(kc, pa, pb, ldb, c, ldc, nr, accumulate)
+    KINDLING_ROWS_SWITCH14(CALL)
+#undef CALL
+  } else {
+#define CALL(R) s512<R, 1>(kc, pa, pb, ldb, c, ldc, nr, accumulate)
+    KINDLING_ROWS_SWITCH14(CALL)
+#undef CALL
+  }
+}
+
+template <int R, int NV>
+void d512(int64_t kc, const double* pa, const double* pb, int64_t ldb, double* c, int64_t ldc, int nr,
+          bool accumulate) {
+  __m512d acc[R][NV];
+#pragma GCC unroll 14
+  for (int i = 0; i < R; i++)
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; v++) acc[i][v] = _mm512_setzero_pd();
+#pragma GCC unroll 4
+  for (int64_t k = 0; k < kc; k++) {
+    __m512d b[NV];
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; v++) b[v] = _mm512_loadu_pd(pb + 8 * v);
+#pragma GCC unroll 14
+    for (int i = 0; i < R; i++) {
+      const __m512d a = _mm512_set1_pd(pa[i]);
+#pragma GCC unroll 2
+      for (int v = 0; v < NV; v++) acc[i][v] = _mm512_fmadd_pd(a, b[v], acc[i][v]);
+    }
+    pa += 14;
+    pb += ldb;
+  }
+  __mmask8 m[NV];
+#pragma GCC unroll 2
+  for (int v = 0; v < NV; v++) {
+    const int left = nr - 8 * v;
+    m[v] = left >= 8 ? __mmask8(0xff) : left <= 0 ? __mmask8(0) : __mmask8((1u << left) - 1);
+  }
+#pragma GCC unroll 14
+  for (int i = 0; i < R; i++)
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; v++) {
+      double* p = c + i * ldc + 8 * v;
+      __m512d r = acc[i][v];
+      if (accumulate) r = _mm512_add_pd(r, _mm512_maskz_loadu_pd(m[v], p));
+      _mm512_mask_storeu_pd(p, m[v], r);
+    }
+}
+
+void ukr_d512(int64_t kc, const double* pa, const double* pb, int64_t ldb, double* c, int64_t ldc, int mr, int nr,
+              bool accumulate) {
+  if (nr > 8) {
+#define CALL(R) d512<R, 2>(kc, pa, pb, ldb, c, ldc, nr, accumulate)
+    KINDLING_ROWS_SWITCH14(CALL)
+#undef CALL
+  } else {
+#define CALL(R) d512<R, 1>(kc, pa, pb, ldb, c, ldc, nr, accumulate)
+    KINDLING_ROWS_SWITCH14(CALL)
+#undef CALL
+  }
+}
+
+#pragma GCC pop_options
+
+// ---- AVX2 micro-kernels ----------------------------------------------------------------------
+
+#pragma GCC push_options
+#pragma GCC target("avx2,fma,bmi,bmi2")
+
+// Lane j of the mask is set when j < left (AVX2 has no mask registers).
+inline __m256i lanes_below(int left) {
+  const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(left), iota);
+}
+inline __m256i lanes_below_pd(int left) {
+  const __m256i iota = _mm256_setr_epi64x(0, 1, 2, 3);
+  return _mm256_cmpgt_epi64(_mm256_set1_epi64x(left), iota);
+}
+
+// float: R rows × 16 columns (12 accumulators + 2 B + 1 broadcast = 15 of 16 ymm).
+template <int R>
+void s256(int64_t kc, const float* pa, const float* pb, int64_t ldb, float* c, int64_t ldc, int nr,
+          bool accumulate) {
+  __m256 acc[R][2];
+#pragma GCC unroll 6
+  for (int i = 0; i < R; i++) acc[i][0] = acc[i][1] = _mm256_setzero_ps();
+#pragma GCC unroll 4
+  for (int64_t k = 0; k < kc; k++) {
+    const __m256 b0 = _mm256_loadu_ps(pb), b1 = _mm256_loadu_ps(pb + 8);
+#pragma GCC unroll 6
+    for (int i = 0; i < R; i++) {
+      const __m256 a = _mm256_broadcast_ss(pa + i);
+      acc[i][0] = _mm256_fmadd_ps(a, b0, acc[i][0]);
+      acc[i][1] = _mm256_fmadd_ps(a, b1, acc[i][1]);
+    }
+    pa += 6;
+    pb += ldb;
+  }
+  if (nr == 16) {
+#pragma GCC unroll 6
+    for (int i = 0; i < R; i++)
+      for (int v = 0; v < 2; v++) {
+        float* p = c + i * ldc + 8 * v;
+        __m256 r = acc[i][v];
+        if (accumulate) r = _mm256_add_ps(r, _mm256_loadu_ps(p));
+        _mm256_storeu_ps(p, r);
+      }
+    return;
+  }
+  const __m256i m0 = lanes_below(nr), m1 = lanes_below(nr - 8);
+#pragma GCC unroll 6
+  for (int i = 0; i < R; i++) {
+    float* p = c + i * ldc;
+    __m256 r0 = acc[i][0], r1 = acc[i][1];
+    if (accumulate) {
+      r0 = _mm256_add_ps(r0, _mm256_maskload_ps(p, m0));
+      r1 = _mm256_add_ps(r1, _mm256_maskload_ps(p + 8, m1));
+    }
+    _mm256_maskstore_ps(p, m0, r0);
+    _mm256_maskstore_ps(p + 8, m1, r1);
+  }
+}
+
+void ukr_s256(int64_t kc, const float* pa, const float* pb, int64_t ldb, float* c, int64_t ldc, int mr, int nr,
+              bool accumulate) {
+#define CALL(R) s256<R>(kc, pa, pb, ldb, c, ldc, nr, accumulate)
+  KINDLING_ROWS_SWITCH6(CALL)
+#undef CALL
+}
+
+template <int R>
+void d256(int64_t kc, const double* pa, const double* pb, int64_t ldb, double* c, int64_t ldc, int nr,
+          bool accumulate) {
+  __m256d acc[R][2];
+#pragma GCC unroll 6
+  for (int i = 0; i < R; i++) acc[i][0] = acc[i][1] = _mm256_setzero_pd();
+#pragma GCC unroll 4
+  for (int64_t k = 0; k < kc; k++) {
+    const __m256d b0 = _mm256_loadu_pd(pb), b1 = _mm256_loadu_pd(pb + 4);
+#pragma GCC unroll 6
+    for (int i = 0; i < R; i++) {
+      const __m256d a = _mm256_broadcast_sd(pa + i);
+      acc[i][0] = _mm256_fmadd_pd(a, b0, acc[i][0]);
+      acc[i][1] = _mm256_fmadd_pd(a, b1, acc[i][1]);
+    }
+    pa += 6;
+    pb += ldb;
+  }
+  const __m256i m0 = lanes_below_pd(nr), m1 = lanes_below_pd(nr - 4);
+#pragma GCC unroll 6
+  for (int i = 0; i < R; i++) {
+    double* p = c + i * ldc;
+    __m256d r0 = acc[i][0], r1 = acc[i][1];
+    if (accumulate) {
+      r0 = _mm256_add_pd(r0, _mm256_maskload_pd(p, m0));
+      r1 = _mm256_add_pd(r1, _mm256_maskload_pd(p + 4, m1));
+    }
+    _mm256_maskstore_pd(p, m0, r0);
+    _mm256_maskstore_pd(p + 4, m1, r1);
+  }
+}
+
+void ukr_d256(int64_t kc, const double* pa, const double* pb, int64_t ldb, double* c, int64_t ldc, int mr, int nr,
+              bool accumulate) {
+#define CALL(R) d256<R>(kc, pa, pb, ldb, c, ldc, nr, accumulate)
+  KINDLING_ROWS_SWITCH6(CALL)
+#undef CALL
+}
+
+#pragma GCC pop_options
+
+// ---- Kernel tables ---------------------------------------------------------------------------
+// KC·NR·sizeof(T) ≈ 32 KiB keeps the B panel in L1; MC·KC·sizeof(T) stays well inside L2.
+
+#ifndef KINDLING_S512_KC
+#define KINDLING_S512_KC 256
+#define KINDLING_S512_MC 168
+#endif
+const Kernel<float> kS512{14, 32, KINDLING_S512_KC, KINDLING_S512_MC, 4096, ukr_s512};
+const Kernel<double> kD512{14, 16, 256, 112, 4096, ukr_d512};
+const Kernel<float> kS256{6, 16, 256, 96, 4096, ukr_s256};
+const Kernel<double> kD256{6, 8, 256, 96, 4096, ukr_d256};
+const Kernel<float> kSGen{4, 8, 256, 64, 4096, ukr_generic<float, 4, 8>};
+const Kernel<double> kDGen{4, 8, 256, 64, 4096, ukr_generic<double, 4, 8>};
+
+const Kernel<float>& kernel_for(float*) {
+  switch (active_isa()) {
+    case Isa::Avx512: return kS512;
+    case Isa::Avx2: return kS256;
+    default: return kSGen;
+  }
+}
+const Kernel<double>& kernel_for(double*) {
+  switch (active_isa()) {
+    case Isa::Avx512: return kD512;
+    case Isa::Avx2: return kD256;
+    default: return kDGen;
+  }
+}
+
+// ---- Packing ---------------------------------------------------------------------------------
+
+// pa[p][k][i] = A(row0 + p·MR + i, col0 + k) for the mc×kc block, MR rows per panel.
+template <typename T>
+void pack_a(int MR, int64_t mc, int64_t kc, const T* A, int64_t sam, int64_t sak, T* pa) {
+  for (int64_t ir = 0; ir < mc; ir += MR, pa += MR * kc) {
+    const int mr = static_cast<int>(std::min<int64_t>(MR, mc - ir));
+    const T* src = A + ir * sam;
+    if (mr < MR)  // the portable kernel reads all MR rows
+      for (int64_t k = 0; k < kc; k++)
+        for (int i = mr; i < MR; i++) pa[k * MR + i] = T(0);
+    if (sam == 1) {  // column-major A: each k step is a contiguous run of rows
+      for (int64_t k = 0; k < kc; k++) std::memcpy(pa + k * MR, src + k * sak, mr * sizeof(T));
+    } else if (sak == 1) {  // row-major A: walk each row contiguously
+      for (int i = 0; i < mr; i++) {
+        const T* row = src + i * sam;
+        for (int64_t k = 0; k < kc; k++) pa[k * MR + i] = row[k];
+      }
+    } else {
+      for (int64_t k = 0; k < kc; k++)
+        for (int i = 0; i < mr; i++) pa[k * MR + i] = src[i * sam + k * sak];
+    }
+  }
+}
+
+// pb[p][k][j] = B(row0 + k, col0 + p·NR + j), zero-padded to NR columns.
+template <typename T>
+void pack_b(int NR, int64_t kc, int64_t nc, const T* B, int64_t sbk, int64_t sbn, T* pb) {
+  for (int64_t jr = 0; jr < nc; jr += NR, pb += NR * kc) {
+    const int nr = static_cast<int>(std::min<int64_t>(NR, nc - jr));
+    const T* src = B + jr * sbn;
+    if (sbn == 1) {
+      for (int64_t k = 0; k < kc; k++) {
+        std::memcpy(pb + k * NR, src + k * sbk, nr * sizeof(T));
+        for (int j = nr; j < NR; j++) pb[k * NR + j] = T(0);
+      }
+    } else {
+      if (nr < NR)
+        for (int64_t k = 0; k < kc; k++)
+          for (int j = nr; j < NR; j++) pb[k * NR + j] = T(0);
+      if (sbk == 1) {  // transposed B: walk each column contiguously
+        for (int j = 0; j < nr; j++) {
+          const T* col = src + j * sbn;
+          for (int64_t k = 0; k < kc; k++) pb[k * NR + j] = col[k];
+        }
+      } else {
+        for (int64_t k = 0; k < kc; k++)
+          for (int j = 0; j < nr; j++) pb[k * NR + j] = src[k * sbk + j * sbn];
+      }
+    }
+  }
+}
+
+// Per-thread packing buffers, grown on demand and kept for the thread's lifetime.
+template <typename T>
+struct Buffers {
+  T* a = nullptr;
+  T* b = nullptr;
+  size_t na = 0, nb = 0;
+  static T* grow(T* p, size_t& have, size_t want) {
+    if (have >= want) return p;
+    std::free(p);
+    have = want;
+    return static_cast<T*>(std::aligned_alloc(64, ((want * sizeof(T) + 63) / 64) * 64));
+  }
+  ~Buffers() {
+    std::free(a);
+    std::free(b);
+  }
+};
+
+template <typename T>
+Buffers<T>& buffers() {
+  thread_local Buffers<T> buf;
+  return buf;
+}
+
+// One product C = A·B (M×K times K×N), C row-major with row stride ldc.
+template <typename T>
+void gemm_one(const Kernel<T>& kn, int64_t M, int64_t N, int64_t K, const T* A, int64_t sam, int64_t sak,
+              const T* B, int64_t sbk, int64_t sbn, T* C, int64_t ldc) {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {
+    for (int64_t i = 0; i < M; i++) std::fill(C + i * ldc, C + i * ldc + N, T(0));
+    return;
+  }
+  const int MR = kn.MR, NR = kn.NR;
+  Buffers<T>& buf = buffers<T>();
+  const int64_t kcMax = std::min<int64_t>(K, kn.KC);
+  const int64_t mcMax = std::min<int64_t>(M, kn.MC);
+  const int64_t ncMax = std::min<int64_t>(N, kn.NC);
+  buf.a = Buffers<T>::grow(buf.a, buf.na, size_t((mcMax + MR - 1) / MR * MR) * kcMax);
+  buf.b = Buffers<T>::grow(buf.b, buf.nb, size_t((ncMax + NR - 1) / NR * NR) * kcMax);
+  if (!buf.a || !buf.b) {  // out of memory for packing: unblocked loops, no allocation
+    buf.na = buf.nb = 0;
+    for (int64_t i = 0; i < M; i++)
+      for (int64_t j = 0; j < N; j++) {
+        T s = 0;
+        for (int64_t k = 0; k < K; k++) s += A[i * sam + k * sak] * B[k * sbk + j * sbn];
+        C[i * ldc + j] = s;
+      }
+    return;
+  }
+  const bool directB = sbn == 1;
+  for (int64_t jc = 0; jc < N; jc += kn.NC) {
+    const int64_t nc = std::min<int64_t>(kn.NC, N - jc);
+    const int64_t ncFull = nc / NR * NR;  // columns read in place when directB
+    for (int64_t pc = 0; pc < K; pc += kn.KC) {
+      const int64_t kc = std::min<int64_t>(kn.KC, K - pc);
+      const T* Bblk = B + pc * sbk + jc * sbn;
+      if (!directB)
+        pack_b(NR, kc, nc, Bblk, sbk, sbn, buf.b);
+      else if (ncFull < nc)
+        pack_b(NR, kc, nc - ncFull, Bblk + ncFull, sbk, sbn, buf.b);
+      for (int64_t ic = 0; ic < M; ic += kn.MC) {
+        const int64_t mc = std::min<int64_t>(kn.MC, M - ic);
+        pack_a(MR, mc, kc, A + ic * sam + pc * sak, sam, sak, buf.a);
+        for (int64_t jr = 0; jr < nc; jr += NR) {
+          const int nr = static_cast<int>(std::min<int64_t>(NR, nc - jr));
+          const T* pb;
+          int64_t ldb;
+          if (!directB) {
+            pb = buf.b + (jr / NR) * kc * NR;
+            ldb = NR;
+          } else if (jr < ncFull) {
+            pb = Bblk + jr;
+            ldb = sbk;
+          } else {
+            pb = buf.b;
+            ldb = NR;
+          }
+          T* Cblk = C + ic * ldc + jc + jr;
+          for (int64_t ir = 0; ir < mc; ir += MR) {
+            const int mr = static_cast<int>(std::min<int64_t>(MR, mc - ir));
+            kn.ukr(kc, buf.a + (ir / MR) * kc * MR, pb, ldb, Cblk + ir * ldc, ldc, mr, nr, pc > 0);
+          }
+        }
+      }
+    }
+  }
+}
+
+// ---- Batched driver and work split -----------------------------------------------------------
+
+template <typename T>
+struct BatchJob {
+  const Kernel<T>* kn;
+  int64_t M, N, K;
+  const T* A;
+  int64_t sag, sam, sak;
+  const T* B;
+  int64_t sbg, sbk, sbn;
+  T* C;
+  int64_t parts;   // pieces each product is cut into
+  bool splitRows;  // cut along M (else along N)
+};
+
+template <typename T>
+void run_task(void* ctx, int task) {
+  const BatchJob<T>& j = *static_cast<BatchJob<T>*>(ctx);
+  const int64_t g = task / j.parts, part = task % j.parts;
+  const T* A = j.A + g * j.sag;
+  const T* B = j.B + g * j.sbg;
+  T* C = j.C + g * j.M * j.N;
+  if (j.parts == 1) {
+    gemm_one(*j.kn, j.M, j.N, j.K, A, j.sam, j.sak, B, j.sbk, j.sbn, C, j.N);
+    return;
+  }
+  // Cut on micro-tile boundaries so every piece but the last runs full tiles.
+  const int64_t unit = j.splitRows ? j.kn->MR : j.kn->NR;
+  const int64_t len = j.splitRows ? j.M : j.N;
+  const int64_t tiles = (len + unit - 1) / unit;
+  const int64_t t0 = tiles * part / j.parts, t1 = tiles * (part + 1) / j.parts;
+  const int64_t lo = t0 * unit, hi = std::min(len, t1 * unit);
+  if (lo >= hi) return;
+  if (j.splitRows)
+    gemm_one(*j.kn, hi - lo, j.N, j.K, A + lo * j.sam, j.sam, j.sak, B, j.sbk, j.sbn, C + lo * j.N, j.N);
+  else
+    gemm_one(*j.kn, j.M, hi - lo, j.K, A, j.sam, j.sak, B + lo * j.sbn, j.sbk, j.sbn, C + lo, j.N);
+}
+
+// Below this many multiply-adds a product runs on the calling thread alone: waking a worker
+// costs a few µs.
+constexpr double kParallelMacs = 96.0 * 1024;
+
+template <typename T>
+void gemm_batched(int64_t batch, int64_t M, int64_t N, int64_t K, const T* A, int64_t sag, int64_t sam,
+                  int64_t sak, const T* B, int64_t sbg, int64_t sbk, int64_t sbn, T* C) {
+  if (batch <= 0 || M <= 0 || N <= 0) return;
+  const Kernel<T>& kn = kernel_for(static_cast<T*>(nullptr));
+  BatchJob<T> job{&kn, M, N, K, A, sag, sam, sak, B, sbg, sbk, sbn, C, 1, false};
+  const int threads = get_num_threads();
+  const double macs = double(batch) * double(M) * double(N) * double(K);
+  if (threads == 1 || macs < kParallelMacs) {
+    for (int64_t g = 0; g < batch; g++)
+      gemm_one(kn, M, N, K, A + g * sag, sam, sak, B + g * sbg, sbk, sbn, C + g * M * N, N);
+    return;
+  }
+  // Whole products per task when the batch shares out evenly (or is large); otherwise also
+  // cut each product, along M when that repacks the smaller operand (B), else along N.
+  if (batch % threads != 0 && batch < 8 * threads) {
+    job.splitRows = M >= N ? true : false;
+    const int64_t unit = job.splitRows ? kn.MR : kn.NR;
+    const int64_t tiles = ((job.splitRows ? M : N) + unit - 1) / unit;
+    job.parts = std::max<int64_t>(1, std::min<int64_t>(threads, tiles));
+  }
+  const int64_t ntasks = batch * job.parts;
+  if (ntasks > 0x7fffffff) {
+    for (int64_t g = 0; g < batch; g++)  // parts == 1 here
+      gemm_one(kn, M, N, K, A + g * sag, sam, sak, B + g * sbg, sbk, sbn, C + g * M * N, N);
+    return;
+  }
+  parallel_for(static_cast<int>(ntasks), run_task<T>, &job);
+}
+
+}  // namespace
+
+void sgemm_batched(int64_t batch, int64_t M, int64_t N, int64_t K, const float* A, int64_t sag, int64_t sam,
+                   int64_t sak, const float* B, int64_t sbg, int64_t sbk, int64_t sbn, float* C) {
+  gemm_batched<float>(batch, M, N, K, A, sag, sam, sak, B, sbg, sbk, sbn, C);
+}
+
+void dgemm_batched(int64_t batch, int64_t M, int64_t N, int64_t K, const double* A, int64_t sag, int64_t sam,
+                   int64_t sak, const double* B, int64_t sbg, int64_t sbk, int64_t sbn, double* C) {
+  gemm_batched<double>(batch, M, N, K, A, sag, sam, sak, B, sbg, sbk, sbn, C);
+}
+
+}  // namespace kindling

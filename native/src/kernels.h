@@ -1,0 +1,60 @@
+// Kindling native kernels: declarations shared by the kernel files and the Node-API glue.
+// Everything here works on raw pointers with element offsets and strides; the glue checks
+// bounds before calling in, so kernels trust their arguments.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace kindling {
+
+// ---- CPU features, chosen once at load time -------------------------------------------------
+
+enum class Isa { Generic = 0, Avx2 = 1, Avx512 = 2 };
+/** The best instruction set this CPU supports (AVX-512 needs F+VL+DQ+BW; AVX2 needs FMA). */
+Isa detect_isa();
+/** The instruction set the kernels dispatch to (detect_isa() unless lowered for tests). */
+Isa active_isa();
+/** Lowers (never raises) the dispatch level; used to test every path on one machine. */
+void set_isa(Isa isa);
+const char* isa_name(Isa isa);
+
+// ---- Thread pool -----------------------------------------------------------------------------
+
+/** Runs fn(ctx, i) for i in [0, ntasks) on the pool (the calling thread takes part). */
+void parallel_for(int ntasks, void (*fn)(void* ctx, int task), void* ctx);
+int get_num_threads();
+void set_num_threads(int n);
+
+// ---- GEMM ------------------------------------------------------------------------------------
+
+/**
+ * Batched C[g] = A[g] @ B[g]: A is batch×M×K with strides (sag, sam, sak), B is batch×K×N with
+ * strides (sbg, sbk, sbn), C is contiguous batch×M×N. Strides are in elements.
+ */
+void sgemm_batched(int64_t batch, int64_t M, int64_t N, int64_t K,
+                   const float* A, int64_t sag, int64_t sam, int64_t sak,
+                   const float* B, int64_t sbg, int64_t sbk, int64_t sbn, float* C);
+void dgemm_batched(int64_t batch, int64_t M, int64_t N, int64_t K,
+                   const double* A, int64_t sag, int64_t sam, int64_t sak,
+                   const double* B, int64_t sbg, int64_t sbk, int64_t sbn, double* C);
+
+// ---- Elementwise and reductions --------------------------------------------------------------
+
+enum BinaryOp { kAdd = 0, kSub = 1, kMul = 2, kDiv = 3 };
+enum UnaryOp { kExp = 0, kLog = 1, kTanh = 2, kSigmoid = 3, kRelu = 4 };
+
+/**
+ * out[r*inner + j] = a[r*ars + j*acs] op b[r*brs + j*bcs] for a rows×inner grid, where the
+ * column strides acs/bcs are 0 (broadcast) or 1 (contiguous).
+ */
+template <typename T>
+void binary_2d(int op, const T* a, int64_t ars, int64_t acs, const T* b, int64_t brs, int64_t bcs,
+               T* out, int64_t rows, int64_t inner);
+/** out[r*inner + j] = f(x[r*xrs + j]). */
+template <typename T>
+void unary_2d(int op, const T* x, int64_t xrs, T* out, int64_t rows, int64_t inner);
+/** out[p*Q + q] = sum_r x[(p*R + r)*Q + q] for contiguous x of shape P×R×Q (double accumulation). */
+template <typename T>
+void sum_3d(const T* x, T* out, int64_t P, int64_t R, int64_t Q);
+
+}  // namespace kindling

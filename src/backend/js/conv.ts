@@ -1,0 +1,240 @@
+/**
+ * Raw loops behind convolution, pooling and embedding: im2col / col2im (which turn a
+ * convolution into one matrix product), max pooling with indices, windowed averages and row
+ * gathers. Every kernel reads and writes contiguous row-major typed arrays.
+ */
+import type { TypedArray } from "../../core/dtype.js";
+
+/**
+ * Where a kernel window meets an image: `batch` images of `channels` planes of
+ * `height × width`, a `kernelH × kernelW` window moved by `stride`, spread by `dilation`,
+ * starting `padTop`/`padLeft` outside the image, visiting a `gridH × gridW` grid of positions.
+ * Padding after the image needs no field: the grid size already accounts for it.
+ */
+export interface WindowGeometry {
+  batch: number;
+  channels: number;
+  height: number;
+  width: number;
+  kernelH: number;
+  kernelW: number;
+  strideH: number;
+  strideW: number;
+  padTop: number;
+  padLeft: number;
+  dilationH: number;
+  dilationW: number;
+  gridH: number;
+  gridW: number;
+}
+
+/**
+ * im2col: `cols[(c·kH + i)·kW + j][n·L + p]` is the image value under kernel tap (i, j) at grid
+ * position p (L = gridH·gridW), or 0 in the padding. `cols` has `channels·kH·kW × batch·L`
+ * entries, so the rows of one channel group are contiguous.
+ */
+export function im2col(image: TypedArray, g: WindowGeometry, cols: TypedArray): void {
+  const { batch, channels, height: H, width: W, kernelH, kernelW, gridH, gridW } = g;
+  const L = gridH * gridW;
+  const rowLength = batch * L;
+  for (let c = 0; c < channels; c++) {
+    for (let i = 0; i < kernelH; i++) {
+      for (let j = 0; j < kernelW; j++) {
+        const row = ((c * kernelH + i) * kernelW + j) * rowLength;
+        const dy = i * g.dilationH - g.padTop;
+        const dx = j * g.dilationW - g.padLeft;
+        for (let n = 0; n < batch; n++) {
+          const plane = (n * channels + c) * H * W;
+          let q = row + n * L;
+          for (let oy = 0; oy < gridH; oy++) {
+            const y = oy * g.strideH + dy;
+            if (y < 0 || y >= H) {
+              cols.fill(0, q, q + gridW);
+              q += gridW;
+              continue;
+            }
+            const line = plane + y * W;
+            for (let ox = 0; ox < gridW; ox++, q++) {
+              const x = ox * g.strideW + dx;
+              cols[q] = x >= 0 && x < W ? image[line + x] : 0;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** col2im, the adjoint of `im2col`: adds each column entry back onto its image position. */
+export function col2im(cols: TypedArray, g: WindowGeometry, image: TypedArray): void {
+  const { batch, channels, height: H, width: W, kernelH, kernelW, gridH, gridW } = g;
+  const L = gridH * gridW;
+  const rowLength = batch * L;
+  image.fill(0);
+  for (let c = 0; c < channels; c++) {
+    for (let i = 0; i < kernelH; i++) {
+      for (let j = 0; j < kernelW; j++) {
+        const row = ((c * kernelH + i) * kernelW + j) * rowLength;
+        const dy = i * g.dilationH - g.padTop;
+        const dx = j * g.dilationW - g.padLeft;
+        for (let n = 0; n < batch; n++) {
+          const plane = (n * channels + c) * H * W;
+          let q = row + n * L;
+          for (let oy = 0; oy < gridH; oy++) {
+            const y = oy * g.strideH + dy;
+            if (y < 0 || y >= H) {
+              q += gridW;
+              continue;
+            }
+            const line = plane + y * W;
+            for (let ox = 0; ox < gridW; ox++, q++) {
+              const x = ox * g.strideW + dx;
+              if (x >= 0 && x < W) image[line + x] += cols[q];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Max pooling over `batch·channels` planes: the largest value of each window and its index in
+ * the plane (`y·width + x`). Ties keep the first index, as in PyTorch.
+ */
+export function maxPool2d(image: TypedArray, g: WindowGeometry, out: TypedArray, indices: TypedArray): void {
+  const { height: H, width: W, gridH, gridW } = g;
+  const planes = g.batch * g.channels;
+  let q = 0;
+  for (let p = 0; p < planes; p++) {
+    const plane = p * H * W;
+    for (let oy = 0; oy < gridH; oy++) {
+      let y0 = oy * g.strideH - g.padTop;
+      const y1 = Math.min(y0 + (g.kernelH - 1) * g.dilationH + 1, H);
+      while (y0 < 0) y0 += g.dilationH;
+      for (let ox = 0; ox < gridW; ox++, q++) {
+        let x0 = ox * g.strideW - g.padLeft;
+        const x1 = Math.min(x0 + (g.kernelW - 1) * g.dilationW + 1, W);
+        while (x0 < 0) x0 += g.dilationW;
+        let best = -Infinity;
+        let bestIndex = y0 * W + x0;
+        for (let y = y0; y < y1; y += g.dilationH) {
+          for (let x = x0; x < x1; x += g.dilationW) {
+            const v = image[plane + y * W + x];
+            // NaN wins: a later NaN takes over, as in PyTorch's kernel.
+            if (v > best || v !== v) {
+              best = v;
+              bestIndex = y * W + x;
+            }
+          }
+        }
+        out[q] = best;
+        indices[q] = bestIndex;
+      }
+    }
+  }
+}
+
+/**
+ * `target[p][indices[p][k]] += values[p][k]` for each of `planes` planes: the gradient of max
+ * pooling. `values` and `indices` hold `perPlane` entries per plane; `target` holds `planeSize`.
+ */
+export function scatterAddPlanes(values: TypedArray, indices: TypedArray, planes: number, perPlane: number, planeSize: number, target: TypedArray): void {
+  target.fill(0);
+  for (let p = 0; p < planes; p++) {
+    const base = p * planeSize;
+    const from = p * perPlane;
+    for (let k = 0; k < perPlane; k++) target[base + indices[from + k]] += values[from + k];
+  }
+}
+
+/** `out[p][k] = source[p][indices[p][k]]`: the adjoint of `scatterAddPlanes`. */
+export function gatherPlanes(source: TypedArray, indices: TypedArray, planes: number, perPlane: number, planeSize: number, out: TypedArray): void {
+  for (let p = 0; p < planes; p++) {
+    const base = p * planeSize;
+    const from = p * perPlane;
+    for (let k = 0; k < perPlane; k++) out[from + k] = source[base + indices[from + k]];
+  }
+}
+
+/**
+ * Rectangular windows for averaging, separable by axis: output row `oy` covers input rows
+ * `[rowStart[oy], rowEnd[oy])`, output column `ox` covers columns `[colStart[ox], colEnd[ox])`,
+ * and its sum is divided by `divisor[oy·gridW + ox]`. Serves average and adaptive pooling.
+ */
+export interface AverageWindows {
+  planes: number;
+  height: number;
+  width: number;
+  rowStart: Int32Array;
+  rowEnd: Int32Array;
+  colStart: Int32Array;
+  colEnd: Int32Array;
+  divisor: Float64Array;
+}
+
+/** Each output is its window's sum over the divisor. */
+export function windowAverage(image: TypedArray, w: AverageWindows, out: TypedArray): void {
+  const gridH = w.rowStart.length;
+  const gridW = w.colStart.length;
+  const { height: H, width: W } = w;
+  let q = 0;
+  for (let p = 0; p < w.planes; p++) {
+    const plane = p * H * W;
+    for (let oy = 0; oy < gridH; oy++) {
+      for (let ox = 0; ox < gridW; ox++, q++) {
+        let s = 0;
+        for (let y = w.rowStart[oy]; y < w.rowEnd[oy]; y++) {
+          const line = plane + y * W;
+          for (let x = w.colStart[ox]; x < w.colEnd[ox]; x++) s += image[line + x];
+        }
+        out[q] = s / w.divisor[oy * gridW + ox];
+      }
+    }
+  }
+}
+
+/** The adjoint of `windowAverage`: spreads each output's gradient over its window. */
+export function windowAverageBackward(grad: TypedArray, w: AverageWindows, image: TypedArray): void {
+  const gridH = w.rowStart.length;
+  const gridW = w.colStart.length;
+  const { height: H, width: W } = w;
+  image.fill(0);
+  let q = 0;
+  for (let p = 0; p < w.planes; p++) {
+    const plane = p * H * W;
+    for (let oy = 0; oy < gridH; oy++) {
+      for (let ox = 0; ox < gridW; ox++, q++) {
+        const v = grad[q] / w.divisor[oy * gridW + ox];
+        for (let y = w.rowStart[oy]; y < w.rowEnd[oy]; y++) {
+          const line = plane + y * W;
+          for (let x = w.colStart[ox]; x < w.colEnd[ox]; x++) image[line + x] += v;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * `out[k] = table[index[k]] · scale[k]` row by row (rows of `width` values); a null `scale`
+ * means 1. The forward of embedding.
+ */
+export function gatherRows(table: TypedArray, index: TypedArray, width: number, scale: Float64Array | null, out: TypedArray): void {
+  for (let k = 0; k < index.length; k++) {
+    const from = index[k] * width;
+    const to = k * width;
+    const s = scale === null ? 1 : scale[k];
+    for (let j = 0; j < width; j++) out[to + j] = table[from + j] * s;
+  }
+}
+
+/** `table[index[k]] += rows[k] · scale[k]`: the adjoint of `gatherRows`. */
+export function scatterAddRows(rows: TypedArray, index: TypedArray, width: number, scale: Float64Array | null, table: TypedArray): void {
+  table.fill(0);
+  for (let k = 0; k < index.length; k++) {
+    const to = index[k] * width;
+    const from = k * width;
+    const s = scale === null ? 1 : scale[k];
+    for (let j = 0; j < width; j++) table[to + j] += rows[from + j] * s;
+  }
+}

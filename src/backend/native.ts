@@ -1,0 +1,272 @@
+/// <reference types="node" />
+/**
+ * The optional native backend: C++ kernels in a Node-API addon (`build/kindling.node`, built
+ * from `native/` by `npm install`), reading and writing the tensors' typed arrays in place.
+ *
+ * It covers what dominates training time — matrix products (packed AVX-512/AVX2 GEMM on a
+ * thread pool), add/sub/mul/div, exp/log/tanh/sigmoid/relu and sums of contiguous float
+ * tensors — and hands everything else, every other dtype or layout, and every call too small
+ * to repay the ~0.2 µs crossing into C++, to the JS kernels. Results match the JS kernels to
+ * float rounding (see test/backend/native.test.ts for the tolerances).
+ *
+ * This is the only Node-specific backend file; the core never imports it. The Node entry
+ * point selects it with {@link defaultBackend}:
+ *
+ * @example
+ * import { setBackend } from "./backend/backend.js";
+ * import { defaultBackend } from "./backend/native.js";
+ * setBackend(defaultBackend()); // KINDLING_BACKEND=js forces the JS kernels
+ */
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import type { Tensor } from "../core/tensor.js";
+import type { Backend, BinaryKernel, ReduceKernel, UnaryKernel } from "./backend.js";
+import { jsBackend } from "./js/index.js";
+
+type FloatArray = Float32Array | Float64Array;
+
+/** The functions `build/kindling.node` exports (see `native/src/addon.cc`). Offsets and strides count elements. */
+export interface NativeAddon {
+  /** Batched `C[g] = A[g] @ B[g]` (A: batch×M×K, B: batch×K×N, any strides; C contiguous). */
+  gemm(
+    A: FloatArray, aOff: number, sag: number, sam: number, sak: number,
+    B: FloatArray, bOff: number, sbg: number, sbk: number, sbn: number,
+    C: FloatArray, cOff: number, batch: number, M: number, N: number, K: number,
+  ): void;
+  /** `out[r, j] = a[r·ars + j·acs] op b[r·brs + j·bcs]`, column strides 0 or 1; op: add 0, sub 1, mul 2, div 3. */
+  binary(
+    op: number, a: FloatArray, aOff: number, ars: number, acs: number,
+    b: FloatArray, bOff: number, brs: number, bcs: number,
+    out: FloatArray, outOff: number, rows: number, inner: number,
+  ): void;
+  /** `out[r, j] = f(x[r·xrs + j])`; op: exp 0, log 1, tanh 2, sigmoid 3, relu 4. */
+  unary(op: number, x: FloatArray, xOff: number, xrs: number, out: FloatArray, outOff: number, rows: number, inner: number): void;
+  /** Sums contiguous P×R×Q over R into P×Q (double accumulation). */
+  sum(x: FloatArray, xOff: number, out: FloatArray, outOff: number, P: number, R: number, Q: number): void;
+  setNumThreads(n: number): void;
+  getNumThreads(): number;
+  /** The kernel family in use: "avx512", "avx2" or "generic". */
+  isa(): string;
+  /** Lowers the kernel family (tests run every family on one machine); returns the one in effect. */
+  setIsa(isa: string): string;
+}
+
+/**
+ * Size thresholds below which a call stays in JS: the crossing costs ~0.2 µs plus the layout
+ * analysis here, which a JS loop over a few thousand elements beats. Measured on a 2-core
+ * AVX-512 machine (`npm run bench` shows the effect); tests set them to 0 to force native.
+ */
+export interface NativeThresholds {
+  /** Minimum multiply-adds (batch·M·N·K) for a native matrix product. */
+  gemm: number;
+  /** Minimum elements for native add/sub/mul/div and relu. */
+  elementwise: number;
+  /** Minimum elements for native exp/log/tanh/sigmoid. */
+  transcendental: number;
+  /** Minimum input elements for a native sum. */
+  reduce: number;
+}
+
+/** The thresholds in effect (mutable: assign fields to tune). */
+export const nativeThresholds: NativeThresholds = { gemm: 2048, elementwise: 4096, transcendental: 256, reduce: 4096 };
+
+let addon: NativeAddon | null = null;
+let loadError: string | null = null;
+let tried = false;
+
+/**
+ * Loads the addon once. Returns null (and remembers why, see {@link nativeLoadError}) when it
+ * was not built or does not load on this machine.
+ */
+export function loadNativeAddon(): NativeAddon | null {
+  if (tried) return addon;
+  tried = true;
+  // src/backend/native.ts and dist/backend/native.js both sit two levels below the package root.
+  const file = fileURLToPath(new URL("../../build/kindling.node", import.meta.url));
+  try {
+    addon = createRequire(import.meta.url)(file) as NativeAddon;
+    const threads = Number(process.env.KINDLING_NUM_THREADS);
+    if (Number.isInteger(threads) && threads >= 1) addon.setNumThreads(threads);
+  } catch (e) {
+    addon = null;
+    const msg = e instanceof Error ? e.message.split("\n")[0] : String(e);
+    loadError = /Cannot find module|ENOENT/.test(msg) ? "build/kindling.node is missing (run `node native/build.mjs`)" : msg;
+  }
+  return addon;
+}
+
+/** Why the addon did not load, or null when it loaded (or was not tried yet). */
+export function nativeLoadError(): string | null {
+  return loadError;
+}
+
+/** Sets the native thread pool's size (default: the number of cores). No-op without the addon. */
+export function setNumThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`setNumThreads: expected a positive integer, got ${n}`);
+  loadNativeAddon()?.setNumThreads(n);
+}
+
+/** The native thread pool's size; 1 without the addon (the JS kernels are single-threaded). */
+export function getNumThreads(): number {
+  return loadNativeAddon()?.getNumThreads() ?? 1;
+}
+
+// ---- Layout analysis -------------------------------------------------------------------------
+
+function isFloat(t: Tensor): boolean {
+  return t.dtype.name === "float32" || t.dtype.name === "float64";
+}
+
+/**
+ * Reduces a broadcast elementwise layout to a rows×inner grid: drops size-1 dims, merges dims
+ * that are contiguous in every operand. Returns [rows, inner, ...(rowStride, colStride) per
+ * operand] or null when more than two dims remain.
+ */
+function grid(shape: readonly number[], strides: number[][]): number[] | null {
+  const dims: number[] = [];
+  const st: number[][] = strides.map(() => []);
+  for (let d = 0; d < shape.length; d++) {
+    if (shape[d] === 1) continue;
+    const last = dims.length - 1;
+    if (last >= 0 && strides.every((s, k) => st[k][last] === s[d] * shape[d])) {
+      dims[last] *= shape[d];
+      for (let k = 0; k < strides.length; k++) st[k][last] = strides[k][d];
+    } else {
+      if (dims.length === 2) return null;
+      dims.push(shape[d]);
+      for (let k = 0; k < strides.length; k++) st[k].push(strides[k][d]);
+    }
+  }
+  if (dims.length === 0) return [1, 1, ...strides.flatMap(() => [0, 0])];
+  if (dims.length === 1) return [1, dims[0], ...st.flatMap((s) => [0, s[0]])];
+  return [dims[0], dims[1], ...st.flatMap((s) => [s[0], s[1]])];
+}
+
+/** Strides of `t` read at the broadcast `shape` (missing or size-1 dims read with stride 0). */
+function stridesAt(t: Tensor, shape: readonly number[]): number[] {
+  const off = shape.length - t._shape.length;
+  const out = new Array<number>(shape.length);
+  for (let i = 0; i < shape.length; i++) {
+    const j = i - off;
+    out[i] = j < 0 || t._shape[j] === 1 ? 0 : t._strides[j];
+  }
+  return out;
+}
+
+const BINARY_OPS: Partial<Record<BinaryKernel, number>> = { add: 0, sub: 1, mul: 2, div: 3 };
+const UNARY_OPS: Partial<Record<UnaryKernel, number>> = { exp: 0, log: 1, tanh: 2, sigmoid: 3, relu: 4 };
+
+function sameFloatDtype(out: Tensor, ...ins: Tensor[]): boolean {
+  if (!isFloat(out)) return false;
+  for (const t of ins) if (t.dtype !== out.dtype) return false;
+  return true;
+}
+
+// ---- The backend -----------------------------------------------------------------------------
+
+function makeBackend(n: NativeAddon): Backend {
+  const th = nativeThresholds;
+
+  function bmm(a: Tensor, b: Tensor, out: Tensor): void {
+    const [B, M, K] = a._shape;
+    const N = b._shape[2];
+    if (B * M * N * K < th.gemm || !sameFloatDtype(out, a, b)) return jsBackend.bmm(a, b, out);
+    const [sag, sam, sak] = a._strides;
+    const [sbg, sbk, sbn] = b._strides;
+    n.gemm(
+      a._storage.data as FloatArray, a._offset, sag, sam, sak,
+      b._storage.data as FloatArray, b._offset, sbg, sbk, sbn,
+      out._storage.data as FloatArray, out._offset, B, M, N, K,
+    );
+  }
+
+  function binary(op: BinaryKernel, a: Tensor, b: Tensor, out: Tensor, p0: number): void {
+    const code = BINARY_OPS[op];
+    const size = out._storage.data.length;
+    if (code === undefined || size < th.elementwise || !sameFloatDtype(out, a, b)) return jsBackend.binary(op, a, b, out, p0);
+    const shape = out._shape;
+    const g = grid(shape, [stridesAt(a, shape), stridesAt(b, shape)]);
+    // The kernel walks each operand's columns with stride 0 (broadcast) or 1.
+    if (g === null || g[3] > 1 || g[3] < 0 || g[5] > 1 || g[5] < 0) return jsBackend.binary(op, a, b, out, p0);
+    n.binary(
+      code, a._storage.data as FloatArray, a._offset, g[2], g[3],
+      b._storage.data as FloatArray, b._offset, g[4], g[5],
+      out._storage.data as FloatArray, out._offset, g[0], g[1],
+    );
+  }
+
+  function unary(op: UnaryKernel, x: Tensor, out: Tensor, p0: number, p1: number): void {
+    const code = UNARY_OPS[op];
+    const size = out._storage.data.length;
+    const min = op === "relu" ? th.elementwise : th.transcendental;
+    if (code === undefined || size < min || !sameFloatDtype(out, x)) return jsBackend.unary(op, x, out, p0, p1);
+    const g = grid(x._shape, [x._strides]);
+    if (g === null || (g[1] > 1 && g[3] !== 1)) return jsBackend.unary(op, x, out, p0, p1);
+    n.unary(code, x._storage.data as FloatArray, x._offset, g[2], out._storage.data as FloatArray, out._offset, g[0], g[1]);
+  }
+
+  function reduce(op: ReduceKernel, x: Tensor, dims: readonly number[], out: Tensor, p0: number): void {
+    if (op !== "sum" || x._storage.data.length < th.reduce || !sameFloatDtype(out, x) || !x.isContiguous())
+      return jsBackend.reduce(op, x, dims, out, p0);
+    // The reduced dims (ignoring size-1 dims) must be one run: x is then P×R×Q summed over R.
+    const shape = x._shape;
+    const reduced = new Array<boolean>(shape.length).fill(false);
+    for (const d of dims) reduced[d] = true;
+    let P = 1, R = 1, Q = 1;
+    let phase = 0; // 0: before the run, 1: in it, 2: after it
+    for (let d = 0; d < shape.length; d++) {
+      if (shape[d] === 1) continue;
+      if (reduced[d]) {
+        if (phase === 2) return jsBackend.reduce(op, x, dims, out, p0);
+        phase = 1;
+        R *= shape[d];
+      } else if (phase === 0) P *= shape[d];
+      else {
+        phase = 2;
+        Q *= shape[d];
+      }
+    }
+    if (P * R * Q === 0) return jsBackend.reduce(op, x, dims, out, p0);
+    n.sum(x._storage.data as FloatArray, x._offset, out._storage.data as FloatArray, out._offset, P, R, Q);
+  }
+
+  return {
+    name: "native",
+    unary,
+    binary,
+    reduce,
+    bmm,
+    argReduce: jsBackend.argReduce,
+    cumsum: jsBackend.cumsum,
+    copyTo: jsBackend.copyTo,
+  };
+}
+
+let backendInstance: Backend | null = null;
+
+/**
+ * The native backend, or null when the addon is not available (see {@link nativeLoadError}).
+ * Its kernels run natively above {@link nativeThresholds} and fall back to the JS kernels
+ * for everything else.
+ */
+export function loadNativeBackend(): Backend | null {
+  if (backendInstance) return backendInstance;
+  const n = loadNativeAddon();
+  return n ? (backendInstance = makeBackend(n)) : null;
+}
+
+/**
+ * The backend a Node process should use: the JS kernels when `KINDLING_BACKEND=js`, the native
+ * ones when `KINDLING_BACKEND=native` (throws if the addon does not load), otherwise native
+ * when available and JS if not.
+ * @throws when `KINDLING_BACKEND` is set to something else, or to `native` without the addon.
+ */
+export function defaultBackend(env: Record<string, string | undefined> = process.env): Backend {
+  const want = env.KINDLING_BACKEND ?? "";
+  if (want === "js") return jsBackend;
+  if (want !== "" && want !== "native") throw new Error(`KINDLING_BACKEND must be "js" or "native", got "${want}"`);
+  const b = loadNativeBackend();
+  if (b) return b;
+  if (want === "native") throw new Error(`KINDLING_BACKEND=native but the native addon did not load: ${nativeLoadError()}`);
+  return jsBackend;
+}

@@ -1,0 +1,78 @@
+/**
+ * The seed walkthroughs (examples/seeds), cell by cell, against what PyTorch 1.13 prints for the
+ * same cells: test/fixtures/seeds.json, written by `/usr/bin/python3 scripts/fixtures/seeds.py`.
+ *
+ * Each seed runs once, its cells in order on one state as in a notebook; each cell is a test
+ * comparing its printed text with PyTorch's exactly, after one normalization: object addresses
+ * (`<MulBackward0 object at 0x7f...>`) differ from run to run and are compared as `0xADDR`.
+ *
+ * Stated exceptions (each also commented in the example and in the fixture script):
+ * - random inputs (`torch.randn`, `torch.rand`) are fixed values, the same in the port and in
+ *   the fixture script, so outputs compare exactly;
+ * - cells not ported, skipped here with their reason: the legacy `Variable` class display
+ *   (seed 000 `In [3]`), `dir(torch.linalg)` and `help(torch.ldexp)` (seed 002 `#10`, `#11`),
+ *   `%matplotlib inline` (seed 003 `#1`; the `plt.plot` lines of other cells are left out), the
+ *   `torch.nn`/`torch.optim` TinyModel cells (seed 003) and the torchvision resnet18 cells
+ *   (seed 004 `In [11]`–`In [15]`), which later issues port;
+ * - node names are 1.13's except `NormBackward1`, which the fixture maps to the seed's
+ *   `NormBackward0` (see the fixture script).
+ */
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { describe, test } from "node:test";
+
+import { runSeed } from "../examples/seeds/print.js";
+import { seeds } from "../examples/seeds/runAll.js";
+
+const fixture = JSON.parse(readFileSync(new URL("./fixtures/seeds.json", import.meta.url), "utf8")) as Record<
+  string,
+  Record<string, string>
+>;
+
+// torch.linspace(0, 2π, 25) differs from PyTorch's in the last bits from index 12 on, so
+// sin(a[12]) prints 1.5100e-07 where PyTorch prints -8.7423e-08: PyTorch converts start and
+// end to float32 first, and its compiled kernel rounds start + step*i and
+// end - step*(steps-1-i) once (an FMA); src/ops/creation.ts rounds end - round(step*k) twice
+// and keeps end = 2π in float64.
+const LINSPACE = "torch.linspace's last bits differ from PyTorch's (src/ops/creation.ts linspace)";
+
+/** Cells that differ from PyTorch because of a known library gap or bug: seed → cell → why. */
+const TODO: Record<string, Record<string, string>> = {
+  "003_363cdd448c3cd977": {
+    "In [None] #6": LINSPACE,
+    "In [None] #8": LINSPACE,
+    "In [None] #9": LINSPACE,
+  },
+  "004_9c66c86ad8bcd270": {
+    "In [27]": "torch.nn.functional.binaryCrossEntropyWithLogits is in progress in src/nn/functional.ts",
+    "In [28]": "follows In [27], which needs binaryCrossEntropyWithLogits",
+    "In [31]": "follows In [27], which needs binaryCrossEntropyWithLogits",
+  },
+};
+
+function normalizeAddresses(text: string): string {
+  return text.replace(/0x[0-9a-f]+/gi, "0xADDR");
+}
+
+for (const seed of seeds) {
+  describe(`seed ${seed.name}: ${seed.title}`, () => {
+    const expected = fixture[seed.name];
+    const results = runSeed(seed);
+
+    test("every ported cell has PyTorch's output in the fixture, and only those", () => {
+      const ported = results.filter((r) => r.output !== null).map((r) => r.id);
+      assert.deepEqual(ported, Object.keys(expected));
+    });
+
+    for (const result of results) {
+      if (result.output === null) {
+        test(result.id, { skip: `not ported: ${result.exception}` }, () => {});
+        continue;
+      }
+      test(result.id, { todo: TODO[seed.name]?.[result.id] }, () => {
+        if (result.error !== undefined) throw result.error;
+        assert.equal(normalizeAddresses(result.output!), expected[result.id]);
+      });
+    }
+  });
+}
