@@ -35,3 +35,4 @@ export { matmul, mm, bmm, dot, mv, outer, addmm } from "./ops/linalg.js";
 export { index, indexPut_, indexSelect, gather, scatter, scatterAdd, maskedFill, sliceSpec as slice } from "./ops/indexing.js";
 export type { IndexItem, SliceSpec } from "./ops/indexing.js";
 export { f } from "./utils/fstring.js";
+export * as F from "./nn/functional.js";
