@@ -49,6 +49,11 @@ export class DType {
     readonly legacyName: string,
   ) {}
 
+  /** PyTorch's scalar type name used in messages: `Float`, `Double`, `Long`, `Int`, `Bool`. */
+  get scalarType(): string {
+    return this.legacyName.slice(0, -"Tensor".length);
+  }
+
   /** True for float32 and float64. */
   get isFloatingPoint(): boolean {
     return this.kind === DTypeKind.Float;

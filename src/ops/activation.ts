@@ -10,14 +10,10 @@ import { type OpDef, anyRequiresGrad, record } from "../autograd/function.js";
 import { empty } from "./util.js";
 import { sub, where } from "./elementwise.js";
 
-/** @internal PyTorch's ScalarType name of a dtype (`Float`, `Long`…), as its messages print it. */
-export function scalarTypeName(d: DType): string {
-  return { float32: "Float", float64: "Double", int64: "Long", int32: "Int", bool: "Bool" }[d.name];
-}
 
 /** Runs a float-only kernel, refusing other dtypes with PyTorch's dispatch message. */
 function runFloatKernel(kernel: UnaryKernel, cpuName: string, x: Tensor, p0 = 0, p1 = 0): Tensor {
-  if (!x.dtype.isFloatingPoint) throw new Error(`"${cpuName}" not implemented for '${scalarTypeName(x.dtype)}'`);
+  if (!x.dtype.isFloatingPoint) throw new Error(`"${cpuName}" not implemented for '${x.dtype.scalarType}'`);
   const out = empty(x._shape, x.dtype);
   backend().unary(kernel, x, out, p0, p1);
   return out;
@@ -136,7 +132,7 @@ const LogSigmoidBackward0: OpDef = {
  * F.logsigmoid(torch.tensor([-100, 0])); // tensor([-100.0000,   -0.6931])
  */
 export function logsigmoid(x: Tensor): Tensor {
-  if (!x.dtype.isFloatingPoint) throw new Error(`"log_sigmoid_cpu" not implemented for '${scalarTypeName(x.dtype)}'`);
+  if (!x.dtype.isFloatingPoint) throw new Error(`"log_sigmoid_cpu" not implemented for '${x.dtype.scalarType}'`);
   // log σ(x) = min(x, 0) - log1p(exp(-|x|)): no exp of a large positive number.
   const xd = x.detach();
   const out = xd.clamp(null, 0).sub(xd.abs().neg().exp().log1p());

@@ -409,7 +409,7 @@ const WhereBackward0: OpDef = {
 };
 /** Elementwise `condition ? a : b` with broadcasting; `a`/`b` may be numbers. */
 export function where(condition: Tensor, a: TensorOrScalar, b: TensorOrScalar): Tensor {
-  if (condition.dtype !== bool) throw new Error(`where expected condition to be a boolean tensor, but got a tensor with dtype ${capitalDtype(condition.dtype)}`);
+  if (condition.dtype !== bool) throw new Error(`where expected condition to be a boolean tensor, but got a tensor with dtype ${condition.dtype.scalarType}`);
   const [x, y, dt] = operands(a, b);
   const shape = broadcastShapes(broadcastShapes(condition._shape, x._shape), y._shape);
   const picked = empty(shape, dt);
@@ -431,10 +431,6 @@ export function where(condition: Tensor, a: TensorOrScalar, b: TensorOrScalar): 
   return picked;
 }
 
-function capitalDtype(d: DType): string {
-  const names: Record<string, string> = { float32: "Float", float64: "Double", int64: "Long", int32: "Int", bool: "Bool" };
-  return names[d.name];
-}
 
 // ---------------------------------------------------------------- comparisons and logic (no grad)
 

@@ -319,7 +319,7 @@ function broadcastValues(values: Tensor, shape: readonly number[]): Tensor {
 function checkPutDtype(x: Tensor, values: Tensor): void {
   if (values.dtype !== x.dtype)
     throw new Error(
-      `Index put requires the source and destination dtypes match, got ${typeTitle(x.dtype)} for the destination and ${typeTitle(values.dtype)} for the source.`,
+      `Index put requires the source and destination dtypes match, got ${x.dtype.scalarType} for the destination and ${values.dtype.scalarType} for the source.`,
     );
 }
 
@@ -683,10 +683,6 @@ export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
 
 // ---------------------------------------------------------------- dtype names in messages
 
-/** The scalar-type names PyTorch prints in index_put messages. */
-function typeTitle(dtype: DType): string {
-  return { float32: "Float", float64: "Double", int64: "Long", int32: "Int", bool: "Bool" }[dtype.name];
-}
 
 /** C++ type names, as PyTorch's TypeMeta prints them. */
 function typeMetaName(dtype: DType): string {

@@ -45,7 +45,7 @@ export function inplace<T extends Tensor, A extends unknown[]>(self: T, op: (x: 
   if (recording && self._base !== null) return inplaceOnView(self, op, args);
   const result = op(recording ? snapshot(self) : self.detach(), ...args);
   if (result.dtype.kind > self.dtype.kind)
-    throw new Error(`result type ${typeTitle(result.dtype.name)} can't be cast to the desired output type ${typeTitle(self.dtype.name)}`);
+    throw new Error(`result type ${result.dtype.scalarType} can't be cast to the desired output type ${self.dtype.scalarType}`);
   writeInto(self.detach(), result.dtype === self.dtype ? result.detach() : castData(result.detach(), self.dtype));
   self._storage.version++;
   if (recording && result._gradFn) {
@@ -71,7 +71,7 @@ function inplaceOnView<T extends Tensor, A extends unknown[]>(self: T, op: (x: T
   const geometry: Geometry = { shape: self._shape.slice(), strides: self._strides.slice(), offset: self._offset - base._offset };
   const result = op(snapshot(self), ...args);
   if (result.dtype.kind > self.dtype.kind)
-    throw new Error(`result type ${typeTitle(result.dtype.name)} can't be cast to the desired output type ${typeTitle(self.dtype.name)}`);
+    throw new Error(`result type ${result.dtype.scalarType} can't be cast to the desired output type ${self.dtype.scalarType}`);
   const stored = result.dtype === self.dtype ? result : result.to(self.dtype);
   const newBase = asStridedScatter(snapshot(base), stored, geometry, false);
   writeInto(self.detach(), stored.detach());
@@ -86,9 +86,6 @@ function inplaceOnView<T extends Tensor, A extends unknown[]>(self: T, op: (x: T
   return self;
 }
 
-function typeTitle(name: string): string {
-  return { float32: "Float", float64: "Double", int64: "Long", int32: "Int", bool: "Bool" }[name] ?? name;
-}
 
 /** Sets every element of `self` to `value` (a number or a 0-dim tensor). */
 export function fill_<T extends Tensor>(self: T, value: TensorOrScalar): T {

@@ -88,15 +88,12 @@ export function dot(a: Tensor, b: Tensor): Tensor {
       `inconsistent tensor size, expected tensor [${a._shape[0]}] and src [${b._shape[0]}] to have the same number of elements, but got ${a._shape[0]} and ${b._shape[0]} elements respectively`,
     );
   if (a.dtype !== b.dtype)
-    throw new Error(`dot : expected both vectors to have same dtype, but found ${titleOf(a)} and ${titleOf(b)}`);
+    throw new Error(`dot : expected both vectors to have same dtype, but found ${a.dtype.scalarType} and ${b.dtype.scalarType}`);
   const out = mmData(a.unsqueeze(0), b.unsqueeze(1)).reshape([]);
   if (anyRequiresGrad(a, b)) record(DotBackward0, [a, b], out, [b.requiresGrad ? a : null, a.requiresGrad ? b : null], undefined);
   return out;
 }
 
-function titleOf(t: Tensor): string {
-  return { float32: "Float", float64: "Double", int64: "Long", int32: "Int", bool: "Bool" }[t.dtype.name];
-}
 
 const MvBackward0: OpDef = {
   name: "MvBackward0",

@@ -12,7 +12,7 @@ import { warnOnce } from "../utils/warn.js";
 import { contiguousData, empty } from "./util.js";
 import { sub, where } from "./elementwise.js";
 import { logSoftmax } from "./reduce.js";
-import { logsigmoid, scalarTypeName } from "./activation.js";
+import { logsigmoid } from "./activation.js";
 
 /** How a loss reduces its elementwise values: their mean, their sum, or not at all. */
 export type Reduction = "mean" | "sum" | "none";
@@ -307,7 +307,7 @@ const NllLoss2DBackward0: OpDef<NllAttrs> = { name: "NllLoss2DBackward0", backwa
 
 /** The loss `-weight[t] · input[t]` at each target class (inputs already checked). */
 function nllForward(def: OpDef<NllAttrs>, input: Tensor, target: Tensor, weight: Tensor | null, ignoreIndex: number, reduction: Reduction): Tensor {
-  if (target.dtype !== int64) throw new Error(`expected scalar type Long but found ${scalarTypeName(target.dtype)}`);
+  if (target.dtype !== int64) throw new Error(`expected scalar type Long but found ${target.dtype.scalarType}`);
   const [n, classes, inner] = nllLayout(input._shape);
   const xd = contiguousData(input);
   const td = contiguousData(target);
@@ -413,7 +413,7 @@ export function crossEntropy(input: Tensor, target: Tensor, options?: CrossEntro
   const classDim = input._shape.length === 1 ? 0 : 1;
   if (sameShape(input._shape, target._shape)) {
     if (!target.dtype.isFloatingPoint)
-      throw new Error(`Expected floating point type for target with class probabilities, got ${scalarTypeName(target.dtype)}`);
+      throw new Error(`Expected floating point type for target with class probabilities, got ${target.dtype.scalarType}`);
     if (ignoreIndex >= 0) throw new Error("ignore_index is not supported for floating point target");
     return crossEntropyProbabilities(input, target, weight, reduction, labelSmoothing, classDim);
   }

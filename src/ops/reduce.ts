@@ -75,7 +75,7 @@ const MeanBackward1: OpDef<DimAttrs> = {
 export function mean(x: Tensor, dim?: number | number[] | null, options?: ReduceOptions): Tensor {
   if (!x.dtype.isFloatingPoint)
     throw new Error(
-      `mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: ${dtypeTitle(x.dtype)}`,
+      `mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: ${x.dtype.scalarType}`,
     );
   const keepdim = options?.keepdim ?? false;
   const dims = reduceDims(x, dim);
@@ -90,9 +90,6 @@ export function mean(x: Tensor, dim?: number | number[] | null, options?: Reduce
   return out;
 }
 
-function dtypeTitle(d: DType): string {
-  return { float32: "Float", float64: "Double", int64: "Long", int32: "Int", bool: "Bool" }[d.name];
-}
 
 const ProdBackward0: OpDef<DimAttrs> = {
   name: "ProdBackward0",
@@ -248,7 +245,7 @@ function normGrad(x: Tensor, norm: Tensor, g: Tensor, a: NormAttrs): Tensor {
 /** p-norm of all elements or along dims (p = 2 by default; "fro" means 2; ±Infinity allowed). */
 export function norm(x: Tensor, p: number | "fro" = 2, dim?: number | number[] | null, options?: ReduceOptions): Tensor {
   if (!x.dtype.isFloatingPoint)
-    throw new Error(`linalg.vector_norm: Expected a floating point or complex tensor as input. Got ${dtypeTitle(x.dtype)}`);
+    throw new Error(`linalg.vector_norm: Expected a floating point or complex tensor as input. Got ${x.dtype.scalarType}`);
   const pv = p === "fro" ? 2 : p;
   const keepdim = options?.keepdim ?? false;
   const dims = reduceDims(x, dim);
