@@ -36,3 +36,6 @@ export { index, indexPut_, indexSelect, gather, scatter, scatterAdd, maskedFill,
 export type { IndexItem, SliceSpec } from "./ops/indexing.js";
 export { f } from "./utils/fstring.js";
 export * as F from "./nn/functional.js";
+export * as optim from "./optim/index.js";
+export * as io from "./io/index.js";
+export * as utils from "./utils/index.js";

@@ -12,10 +12,18 @@
 import { Tensor } from "../core/tensor.js";
 import { type DType, bool, float32, float64, int32, int64 } from "../core/dtype.js";
 
-/** The safetensors dtype names Kindling reads and writes. */
+/**
+ * The safetensors dtype names Kindling reads and writes (float32, float64, int64, int32, bool).
+ * @example
+ * const name: SafetensorsDtype = "F32";
+ */
 export type SafetensorsDtype = "F32" | "F64" | "I64" | "I32" | "BOOL";
 
-/** Free-form string metadata stored in the header under `__metadata__`. */
+/**
+ * Free-form string metadata stored in the header under `__metadata__`.
+ * @example
+ * torch.io.serialize(stateDict, { format: "pt", epoch: "12" });
+ */
 export type SafetensorsMetadata = Record<string, string>;
 
 interface Codec {
@@ -40,30 +48,38 @@ const NAME_OF = new Map<DType, SafetensorsDtype>(Object.entries(CODECS).map(([na
 const MAX_HEADER = 100_000_000;
 
 /**
- * Encodes tensors (a state dict) as safetensors bytes. Tensors are written in the object's
- * key order; views and non-contiguous tensors are written as their row-major values.
+ * Encodes tensors (a state dict) as safetensors bytes. The header lists the tensors in the
+ * object's key order; their data is laid out widest element first (8-byte, then 4, then 1),
+ * keeping insertion order within a width, so that every tensor starts at a multiple of its
+ * element size, as the reference writer ensures: readers that map the file and reinterpret
+ * the bytes in place (PyTorch's `frombuffer`, accelerators) need that alignment. Views and
+ * non-contiguous tensors are written as their row-major values.
  *
  * @example
  * const bytes = torch.io.serialize({ weight: torch.ones(2, 3) }, { format: "pt" });
  * @throws for a tensor named `__metadata__` and for non-string metadata values.
  */
 export function serialize(tensors: Record<string, Tensor>, metadata?: SafetensorsMetadata): Uint8Array {
-  const entries = Object.entries(tensors);
   const parts: string[] = [];
   if (metadata !== undefined) {
     for (const [key, value] of Object.entries(metadata))
       if (typeof value !== "string") throw new TypeError(`safetensors metadata values must be strings, but "${key}" is ${typeof value}`);
     parts.push(`"__metadata__":${JSON.stringify(metadata)}`);
   }
-  let offset = 0;
-  const layout = entries.map(([name, t]) => {
+  const layout = Object.entries(tensors).map(([name, t]) => {
     if (name === "__metadata__") throw new Error('a tensor cannot be named "__metadata__": the header reserves that key');
     const dtypeName = NAME_OF.get(t.dtype) as SafetensorsDtype;
-    const begin = offset;
-    offset += t.numel() * CODECS[dtypeName].size;
-    parts.push(`${JSON.stringify(name)}:${JSON.stringify({ dtype: dtypeName, shape: [...t.shape], data_offsets: [begin, offset] })}`);
-    return { t, codec: CODECS[dtypeName], begin };
+    return { name, t, dtypeName, codec: CODECS[dtypeName], begin: 0 };
   });
+  let offset = 0;
+  for (const item of [...layout].sort((a, b) => b.codec.size - a.codec.size)) {
+    item.begin = offset;
+    offset += item.t.numel() * item.codec.size;
+  }
+  for (const { name, t, dtypeName, codec, begin } of layout) {
+    const entry = { dtype: dtypeName, shape: [...t.shape], data_offsets: [begin, begin + t.numel() * codec.size] };
+    parts.push(`${JSON.stringify(name)}:${JSON.stringify(entry)}`);
+  }
   const json = new TextEncoder().encode(`{${parts.join(",")}}`);
   const headerLength = json.length + ((8 - (json.length % 8)) % 8);
   const out = new Uint8Array(8 + headerLength + offset);

@@ -3,7 +3,11 @@ import type { Tensor } from "../core/tensor.js";
 import { fullLike, tensor } from "../ops/creation.js";
 import { type ParamGroup, type Params, Optimizer } from "./optimizer.js";
 
-/** Adagrad's hyper-parameters. */
+/**
+ * Adagrad's hyper-parameters, as options and on each group.
+ * @example
+ * new torch.optim.Adagrad(params, { lr: 0.1, initialAccumulatorValue: 0.1 });
+ */
 export interface AdagradHyper {
   /** Learning rate (default 1e-2). */
   lr: number;
@@ -19,7 +23,11 @@ export interface AdagradHyper {
   maximize: boolean;
 }
 
-/** Adagrad's per-parameter state, created with the optimizer (later groups: at their first step). */
+/**
+ * Adagrad's per-parameter state, created with the optimizer (later groups: at their first step).
+ * @example
+ * opt.state.get(w)?.sum; // sum of squared gradients
+ */
 export interface AdagradState {
   /** Steps taken, as a 0-dim float32 tensor (as in PyTorch 1.13). */
   step: Tensor;

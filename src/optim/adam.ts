@@ -4,7 +4,11 @@ import { tensor, zerosLike } from "../ops/creation.js";
 import { maximum } from "../ops/elementwise.js";
 import { type ParamGroup, type Params, Optimizer } from "./optimizer.js";
 
-/** Adam's and AdamW's hyper-parameters. */
+/**
+ * Adam's and AdamW's hyper-parameters, as options and on each group.
+ * @example
+ * new torch.optim.Adam(params, { lr: 3e-4, betas: [0.9, 0.98], eps: 1e-9, amsgrad: true });
+ */
 export interface AdamHyper {
   /** Learning rate (default 1e-3). */
   lr: number;
@@ -20,7 +24,11 @@ export interface AdamHyper {
   maximize: boolean;
 }
 
-/** Adam's per-parameter state. */
+/**
+ * Adam's and AdamW's per-parameter state.
+ * @example
+ * opt.state.get(w)?.step.item(); // steps taken so far
+ */
 export interface AdamState {
   /** Steps taken, as a 0-dim float32 tensor (PyTorch 1.13 keeps it as a tensor). */
   step: Tensor;

@@ -7,13 +7,21 @@ import type { Tensor } from "../core/tensor.js";
 import { warnOnce } from "../utils/warn.js";
 import { type ParamGroup, Optimizer, toCamelCase, toSnakeCase } from "./optimizer.js";
 
-/** Options every epoch-based scheduler takes. */
+/**
+ * Options every epoch-based scheduler takes.
+ * @example
+ * new torch.optim.lr_scheduler.StepLR(opt, 10, { lastEpoch: 19 }); // resume after epoch 19
+ */
 export interface SchedulerOptions {
   /** The index of the last epoch when resuming (default -1: start afresh). */
   lastEpoch?: number;
 }
 
-/** A scheduler's state: its fields under PyTorch's snake_case names (`last_epoch`, `base_lrs`…). */
+/**
+ * A scheduler's state: its fields under PyTorch's snake_case names (`last_epoch`, `base_lrs`…).
+ * @example
+ * scheduler.stateDict().last_epoch;
+ */
 export type SchedulerStateDict = Record<string, unknown>;
 
 /** Fields of `obj` as a state dict, deep-copied, without the optimizer and functions. */
@@ -252,7 +260,11 @@ export class CosineAnnealingLR extends LRScheduler {
   }
 }
 
-/** A function of the epoch giving a factor of the initial lr. */
+/**
+ * A function of the epoch giving a factor of the initial lr.
+ * @example
+ * const decay: LrLambda = (epoch) => 0.95 ** epoch;
+ */
 export type LrLambda = (epoch: number) => number;
 
 /**
@@ -282,7 +294,11 @@ export class LambdaLR extends LRScheduler {
   }
 }
 
-/** Options of `OneCycleLR`; give `totalSteps`, or `epochs` and `stepsPerEpoch`. */
+/**
+ * Options of `OneCycleLR`; give `totalSteps`, or `epochs` and `stepsPerEpoch`.
+ * @example
+ * new torch.optim.lr_scheduler.OneCycleLR(opt, 0.1, { totalSteps: 1000, annealStrategy: "linear" });
+ */
 export interface OneCycleLROptions extends SchedulerOptions {
   /** Steps in the cycle. */
   totalSteps?: number;
@@ -431,7 +447,11 @@ export class OneCycleLR extends LRScheduler {
   }
 }
 
-/** Options of `ReduceLROnPlateau`. */
+/**
+ * Options of `ReduceLROnPlateau`.
+ * @example
+ * new torch.optim.lr_scheduler.ReduceLROnPlateau(opt, { mode: "max", factor: 0.5, patience: 3 });
+ */
 export interface ReduceLROnPlateauOptions {
   /** "min" (default): the metric should decrease; "max": it should increase. */
   mode?: "min" | "max";

@@ -31,7 +31,11 @@ export interface ParamGroup {
   baseMomentum?: number;
 }
 
-/** The hyper-parameters every optimizer has. */
+/**
+ * The hyper-parameters every optimizer has; each optimizer extends it (`SGDHyper`, `AdamHyper`…).
+ * @example
+ * const h: Hyper = { lr: 0.01 };
+ */
 export interface Hyper {
   /** Learning rate. */
   lr: number;
@@ -47,7 +51,12 @@ export interface Hyper {
 export type ParamGroupInput<H extends Hyper> = { params: Tensor | Iterable<Tensor> } & Partial<H> &
   Partial<Omit<ParamGroup, "params">>;
 
-/** What optimizers optimize: tensors, or parameter groups. */
+/**
+ * What optimizers optimize: tensors, or parameter groups.
+ * @example
+ * new torch.optim.Adam(model.parameters());                        // tensors
+ * new torch.optim.Adam([{ params: [w], weightDecay: 0.01 }, { params: [b] }]); // groups
+ */
 export type Params<H extends Hyper> = Iterable<Tensor> | Iterable<ParamGroupInput<H>>;
 
 /**
@@ -69,7 +78,11 @@ export interface OptimizerStateDict {
   param_groups: Array<{ params: number[]; [key: string]: unknown }>;
 }
 
-/** Options of `zeroGrad`. */
+/**
+ * Options of `zeroGrad`.
+ * @example
+ * opt.zeroGrad({ setToNone: false });
+ */
 export interface ZeroGradOptions {
   /** Set `.grad` to null instead of zero-filling it (default true, as in PyTorch 2). */
   setToNone?: boolean;

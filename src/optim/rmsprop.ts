@@ -3,7 +3,11 @@ import type { Tensor } from "../core/tensor.js";
 import { zerosLike } from "../ops/creation.js";
 import { type ParamGroup, type Params, Optimizer } from "./optimizer.js";
 
-/** RMSprop's hyper-parameters. */
+/**
+ * RMSprop's hyper-parameters, as options and on each group.
+ * @example
+ * new torch.optim.RMSprop(params, { lr: 1e-3, alpha: 0.9, centered: true });
+ */
 export interface RMSpropHyper {
   /** Learning rate (default 1e-2). */
   lr: number;
@@ -21,7 +25,11 @@ export interface RMSpropHyper {
   maximize: boolean;
 }
 
-/** RMSprop's per-parameter state. */
+/**
+ * RMSprop's per-parameter state.
+ * @example
+ * opt.state.get(w)?.squareAvg; // running average of squared gradients
+ */
 export interface RMSpropState {
   /** Steps taken (a plain number, as in PyTorch 1.13). */
   step: number;

@@ -2,7 +2,11 @@
 import type { Tensor } from "../core/tensor.js";
 import { type ParamGroup, type Params, Optimizer } from "./optimizer.js";
 
-/** SGD's hyper-parameters (PyTorch's `torch.optim.SGD` arguments). */
+/**
+ * SGD's hyper-parameters (PyTorch's `torch.optim.SGD` arguments), as options and on each group.
+ * @example
+ * new torch.optim.SGD(params, { lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 5e-4 });
+ */
 export interface SGDHyper {
   /** Learning rate (required: in the options or in every group). */
   lr: number;
@@ -18,7 +22,11 @@ export interface SGDHyper {
   maximize: boolean;
 }
 
-/** SGD's per-parameter state: the momentum buffer (null while momentum is 0, as in PyTorch). */
+/**
+ * SGD's per-parameter state: the momentum buffer (null while momentum is 0, as in PyTorch).
+ * @example
+ * opt.state.get(w)?.momentumBuffer; // a Tensor after the first step with momentum
+ */
 export interface SGDState {
   /** Velocity, `b_t = momentum * b_{t-1} + (1 - dampening) * g_t`. */
   momentumBuffer: Tensor | null;

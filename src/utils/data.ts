@@ -83,6 +83,9 @@ export class Subset<T> extends Dataset<T> {
 /**
  * What `defaultCollate` makes of a batch of samples of type `T`: tensors and numbers stack
  * into one tensor, strings stay a list, and arrays and objects are collated field by field.
+ * @example
+ * type Batch = Collated<{ image: Tensor; label: bigint; id: string }>;
+ * // { image: Tensor; label: Tensor; id: string[] }
  */
 export type Collated<T> = T extends Tensor | number | bigint | boolean
   ? Tensor
@@ -136,7 +139,11 @@ function collateError(sample: unknown): Error {
   return new TypeError(`default_collate: batch must contain tensors, numbers, strings, objects or arrays; found ${kind}`);
 }
 
-/** Options of `DataLoader`. */
+/**
+ * Options of `DataLoader`.
+ * @example
+ * new DataLoader(ds, { batchSize: 64, shuffle: true, dropLast: true, generator: new torch.Generator().manualSeed(1) });
+ */
 export interface DataLoaderOptions<T, B> {
   /** Samples per batch (default 1). */
   batchSize?: number;

@@ -169,6 +169,14 @@ describe("lr scheduler bookkeeping", () => {
     assert.throws(() => s.step(torch.tensor([1, 2])), /a Tensor with 2 elements cannot be converted to Scalar/);
   });
 
+  test("warns when the scheduler steps before the optimizer", (t) => {
+    const warn = t.mock.method(console, "warn", () => undefined);
+    const s = new lr_scheduler.StepLR(sgd(), 2);
+    s.step();
+    assert.equal(warn.mock.callCount(), 1);
+    assert.match(String(warn.mock.calls[0].arguments[0]), /^UserWarning: Detected call of `lr_scheduler.step\(\)` before `optimizer.step\(\)`/);
+  });
+
   test("PyTorch's errors", () => {
     assert.throws(() => new lr_scheduler.ReduceLROnPlateau(sgd(), { factor: 1 }), /Factor should be < 1.0./);
     assert.throws(() => new lr_scheduler.ReduceLROnPlateau(sgd(), { minLr: [0, 1] }), /expected 1 min_lrs, got 2/);
