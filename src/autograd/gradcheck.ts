@@ -40,9 +40,10 @@ export class GradcheckError extends Error {
   override name = "GradcheckError";
 }
 
-/** Per output: the flat values and, when it takes part in differentiation, its layout. */
+/** A floating output of the function under test. */
 interface OutputInfo {
   tensor: Tensor;
+  /** It requires grad; otherwise its numerical Jacobian must be zero. */
   differentiable: boolean;
 }
 

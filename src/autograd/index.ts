@@ -2,3 +2,4 @@
 export { backward, grad } from "./engine.js";
 export type { BackwardOptions, GradOptions } from "./engine.js";
 export { Node, AccumulateGrad } from "./node.js";
+export { gradcheck, gradgradcheck, GradcheckError } from "./gradcheck.js";

@@ -162,7 +162,9 @@ interface KnownIssue {
 const GRAD_FN_NAMES = "grad_fn name differs from PyTorch's";
 const KNOWN: KnownIssue[] = [
   { op: "rdiv_scalar", checks: ["gradFn"], reason: `${GRAD_FN_NAMES}: \`2 / x\` is recorded as reciprocal(x) * 2, MulBackward0 (Kindling: DivBackward0)` },
-  { op: "norm", checks: ["gradFn"], reason: `${GRAD_FN_NAMES}: a norm over all elements is NormBackward1 in 1.13 (Kindling: NormBackward0)` },
+  ...["p=2", "p=fro", "p=1", "p=inf", "p=3", "p=2, 0-dim", "p=inf with ties"].map(
+    (sample): KnownIssue => ({ op: "norm", sample, checks: ["gradFn"], reason: `${GRAD_FN_NAMES}: a norm over all elements is NormBackward1 in 1.13 (Kindling: NormBackward0)` }),
+  ),
   { op: "var", checks: ["gradFn"], reason: `${GRAD_FN_NAMES}: var is one node, VarBackward0 (Kindling composes it: DivBackward0)` },
   { op: "std", checks: ["gradFn"], reason: `${GRAD_FN_NAMES}: std is one node, StdBackward0 (Kindling composes it: SqrtBackward0)` },
   { op: "logsumexp", checks: ["gradFn"], reason: `${GRAD_FN_NAMES}: logsumexp is one node, LogsumexpBackward0 (Kindling composes it)` },
@@ -179,12 +181,30 @@ const KNOWN: KnownIssue[] = [
     checks: ["gradgradcheck"],
     reason: "ops/reduce.ts prodGrad: with two zeros in a slice the first derivative is a constant 0 (where(zerosPerSlice == 1, ..., 0)), so the second derivative d2/dxi dxj (the product of the other elements) comes out 0",
   },
-  ...["max_dim", "min_dim"].map(
+  {
+    op: "sign",
+    sample: "special values",
+    checks: ["forward"],
+    reason: "sign(NaN) is NaN in Kindling (backend sign kernel); PyTorch computes (0 < x) - (x < 0), which is 0 for NaN",
+  },
+  {
+    op: "abs",
+    sample: "special values",
+    checks: ["backward"],
+    reason: "ops/elementwise.ts AbsBackward0 multiplies by sign(x), and Kindling's sign(NaN) is NaN: the gradient at NaN is NaN (PyTorch: sgn(NaN) = 0, gradient 0)",
+  },
+  {
+    op: "relu",
+    sample: "special values",
+    checks: ["backward"],
+    reason: "ops/elementwise.ts ReluBackward0 masks with result > 0, which drops the gradient at NaN; PyTorch's threshold_backward zeroes only where result <= 0, so the gradient at NaN passes through",
+  },
+  ...["max_all", "min_all"].map(
     (op): KnownIssue => ({
       op,
-      sample: "0-dim",
-      checks: ["backward", "gradcheck"],
-      reason: "ops/reduce.ts indexedGrad: for a 0-dim input attrs.dims is [], so scatter gets dim undefined and backward throws 'Dimension out of range' (PyTorch: the gradient is g)",
+      sample: "nan",
+      checks: ["backward"],
+      reason: "ops/reduce.ts extremumAllBackward: mask = x.eq(result) is all false when the result is NaN, so g / mask.sum() is inf and every gradient is NaN; PyTorch (evenly_distribute_backward) sends the gradient to the NaN elements",
     }),
   ),
   {
