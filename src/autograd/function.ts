@@ -38,6 +38,8 @@ export class OpNode<A = undefined> extends Node {
   readonly outputDtypes: readonly DType[];
   private saved: (Tensor | null)[] | null;
   private readonly savedVersions: number[];
+  /** For each saved tensor, its output number when it is an output of this node, else -1. */
+  private readonly savedOutputNr: number[];
 
   constructor(
     def: OpDef<A>,
@@ -54,8 +56,13 @@ export class OpNode<A = undefined> extends Node {
     this.outputDtypes = outputs.length === 1 ? [outputs[0].dtype] : outputs.map((t) => t.dtype);
     this.saved = saved;
     const versions = new Array<number>(saved.length);
-    for (let i = 0; i < saved.length; i++) versions[i] = saved[i]?._storage.version ?? 0;
+    const outputNr = new Array<number>(saved.length);
+    for (let i = 0; i < saved.length; i++) {
+      versions[i] = saved[i]?._storage.version ?? 0;
+      outputNr[i] = saved[i] ? outputs.indexOf(saved[i] as Tensor) : -1;
+    }
     this.savedVersions = versions;
+    this.savedOutputNr = outputNr;
   }
 
   override name(): string {
@@ -76,7 +83,15 @@ export class OpNode<A = undefined> extends Node {
     if (t === null) throw new Error(`${this.name()}: saved tensor ${i} was not saved`);
     const expected = this.savedVersions[i];
     if (t._storage.version !== expected) {
-      const origin = t.gradFn ? `, which is output ${t._outputNr} of ${t.gradFn.name()},` : "";
+      // A saved output is named after this node (it may have been re-attached since); a saved
+      // input after the node that currently produces it, as PyTorch reports them.
+      const ownOutput = this.savedOutputNr[i];
+      const origin =
+        ownOutput >= 0
+          ? `, which is output ${ownOutput} of ${this.name()},`
+          : t.gradFn
+            ? `, which is output ${t._outputNr} of ${t.gradFn.name()},`
+            : "";
       throw new Error(
         `one of the variables needed for gradient computation has been modified by an inplace operation: [torch.${t.dtype.legacyName} [${t._shape.join(", ")}]]${origin} is at version ${t._storage.version}; expected version ${expected} instead. Hint: enable anomaly detection to find the operation that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True).`,
       );

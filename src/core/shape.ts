@@ -49,7 +49,8 @@ export function broadcastShapes(a: readonly number[], b: readonly number[]): num
   if (sameShape(a, b)) return a.slice();
   const n = Math.max(a.length, b.length);
   const out = new Array<number>(n);
-  for (let i = 0; i < n; i++) {
+  // From the last dim, as PyTorch does, so the reported dimension matches its message.
+  for (let i = n - 1; i >= 0; i--) {
     const da = i - (n - a.length);
     const db = i - (n - b.length);
     const sa = da >= 0 ? a[da] : 1;

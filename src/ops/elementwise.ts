@@ -66,7 +66,11 @@ const RsubBackward1: OpDef<number> = {
 /** `a - alpha * b` with broadcasting; either side may be a number (`torch.sub(1, x)`). */
 export function sub(a: TensorOrScalar, b: TensorOrScalar, options?: { alpha?: number }): Tensor {
   const alpha = options?.alpha ?? 1;
-  if (a instanceof Tensor && b instanceof Tensor && (a.dtype === bool || b.dtype === bool))
+  if (a instanceof Tensor && b instanceof Tensor && a.dtype === bool && b.dtype === bool)
+    throw new Error(
+      "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.",
+    );
+  if ((a instanceof Tensor && a.dtype === bool) || (b instanceof Tensor && b.dtype === bool))
     throw new Error(
       "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.",
     );
@@ -107,8 +111,10 @@ const DivBackward0: OpDef = {
  * rounds the quotient, keeping integer dtypes (no gradient flows through rounding).
  */
 export function div(a: TensorOrScalar, b: TensorOrScalar, options?: { roundingMode?: "trunc" | "floor" }): Tensor {
-  const [x, y, dt] = operands(a, b);
   const mode = options?.roundingMode;
+  // `number / tensor` is reciprocal(tensor) * number, as PyTorch's __rtruediv__ records it.
+  if (!mode && typeof a === "number" && b instanceof Tensor && b.dtype.isFloatingPoint) return mul(reciprocal(b), a);
+  const [x, y, dt] = operands(a, b);
   if (mode) {
     if (!dt.isFloatingPoint) checkIntegerDivisor(y);
     return runBinary(mode === "floor" ? "floorDivide" : "truncDivide", x, y, dt);
@@ -301,8 +307,8 @@ export function sigmoid(x: Tensor): Tensor {
 
 const ReluBackward0: OpDef = {
   name: "ReluBackward0",
-  // NOTE: the gradient at exactly 0 is 0, as in PyTorch.
-  backward: (ctx, g) => [g.mul(ctx.savedTensor(0).gt(0))],
+  // NOTE: the gradient at exactly 0 is 0, and NaN passes through, as PyTorch's threshold_backward.
+  backward: (ctx, g) => [where(ctx.savedTensor(0).le(0), 0, g)],
 };
 /** max(x, 0). */
 export function relu(x: Tensor): Tensor {

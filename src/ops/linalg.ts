@@ -5,6 +5,7 @@ import { broadcastShapes, shapeStr } from "../core/shape.js";
 import { backend } from "../backend/backend.js";
 import { type OpDef, anyRequiresGrad, record } from "../autograd/function.js";
 import { empty } from "./util.js";
+import { unsafeView } from "./shape.js";
 
 function checkSameDtype(a: Tensor, b: Tensor): void {
   if (a.dtype !== b.dtype)
@@ -162,15 +163,8 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (da === 2 && db === 1) return mv(a, b);
   if (da === 1 && db === 2) return mm(a.unsqueeze(0), b).squeeze(0);
   if (da === 2 && db === 2) return mm(a, b);
-  if (da >= 3 && db <= 2) {
-    // Fold the batch into rows: (..., n, k) @ (k, m) is one mm, as PyTorch does.
-    const k = a._shape[da - 1];
-    const b2 = db === 1 ? b.unsqueeze(1) : b;
-    if (k !== b2._shape[0])
-      throw new Error(`mat1 and mat2 shapes cannot be multiplied (${a.numel() / k}x${k} and ${b2._shape[0]}x${b2._shape[1]})`);
-    const out = mm(a.reshape([-1, k]), b2).reshape([...a._shape.slice(0, -1), b2._shape[1]]);
-    return db === 1 ? out.squeeze(-1) : out;
-  }
+  if (da >= 3 && db <= 2) return foldedMatmul(a, b, false);
+  if (da <= 2 && db >= 3) return foldedMatmul(b.mT, da === 2 ? a.t() : a, true);
   // General batched case with broadcasting of batch dims.
   const a3 = da === 1 ? a.unsqueeze(0) : a;
   const b3 = db === 1 ? b.unsqueeze(1) : b;
@@ -186,10 +180,25 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const bn = batch.reduce((x, y) => x * y, 1);
   const ae = a3.expand([...batch, n, k]).reshape([bn, n, k]);
   const be = b3.expand([...batch, k, m]).reshape([bn, k, m]);
-  let out = bmm(ae, be).reshape([...batch, n, m]);
+  let out = unsafeView(bmm(ae, be), [...batch, n, m]);
   if (da === 1) out = out.squeeze(-2);
   if (db === 1) out = out.squeeze(-1);
   return out;
+}
+
+/**
+ * A batched operand times a matrix or vector as one `mm`/`mv`: the batch dims fold into rows, as
+ * PyTorch does. With `transposed`, `big` is the transposed right operand and the result is
+ * transposed back (and made contiguous).
+ */
+function foldedMatmul(big: Tensor, small: Tensor, transposed: boolean): Tensor {
+  const k = big._shape[big._shape.length - 1];
+  const rows = big._shape.slice(0, -1);
+  // A size mismatch surfaces from mm/mv with the folded shapes, as in PyTorch's message.
+  const folded = big.reshape([-1, k]);
+  if (small._shape.length === 1) return unsafeView(mv(folded, small), rows);
+  const out = unsafeView(mm(folded, small), [...rows, small._shape[1]]);
+  return transposed ? out.mT.contiguous() : out;
 }
 
 function numelBatch(t: Tensor): number {

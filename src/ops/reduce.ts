@@ -5,6 +5,9 @@ import { contiguousStrides, normalizeDim, normalizeDims, numelOf } from "../core
 import { backend, type ReduceKernel } from "../backend/backend.js";
 import { type OpDef, anyRequiresGrad, record } from "../autograd/function.js";
 import { empty } from "./util.js";
+import { noGrad } from "../autograd/gradMode.js";
+import { isnan } from "./elementwise.js";
+import { eye } from "./creation.js";
 
 /** Dims to reduce: all for null/undefined, else normalized. */
 function reduceDims(x: Tensor, dim: number | number[] | null | undefined): number[] {
@@ -97,21 +100,29 @@ const ProdBackward0: OpDef<DimAttrs> = {
 };
 const ProdBackward1: OpDef<DimAttrs> = { name: "ProdBackward1", backward: ProdBackward0.backward };
 /**
- * Gradient of a product: prod / x where x != 0; for zeros, the product of the other elements
- * (computed by a masked product so double backward still works).
+ * Gradient of a product: prod / x where no element of the slice is zero; otherwise the product
+ * of the other elements, built from differentiable ops so higher derivatives stay right.
  */
 function prodGrad(x: Tensor, result: Tensor, g: Tensor, attrs: DimAttrs): Tensor {
   const r = unsqueezeDims(result, x._shape, attrs.dims, attrs.keepdim);
   const gg = unsqueezeDims(g, x._shape, attrs.dims, attrs.keepdim);
-  const isZero = x.eq(0);
-  if (isZero.any().item() === 0) return gg.mul(r).div(x);
-  // Product of all other elements: replace each zero by 1 one at a time is quadratic; use the
-  // product of non-zero elements, which is the answer exactly where x is the only zero.
-  const nonzero = x.where(isZero.logicalNot(), 1);
-  const prodNonzero = attrs.dims.reduce((t, d) => t.prod(d, { keepdim: true }), nonzero);
-  const zerosPerSlice = attrs.dims.reduce((t, d) => t.sum(d, { keepdim: true }), isZero.long());
-  const atZero = prodNonzero.where(zerosPerSlice.eq(1), 0);
-  return gg.mul(r.div(x.where(isZero.logicalNot(), 1)).where(isZero.logicalNot(), atZero));
+  if (x.eq(0).any().item() === 0) return gg.mul(r).div(x);
+  if (attrs.dims.length === 1) return gg.mul(productOfOthers(x, attrs.dims[0]));
+  // Over all elements: flatten, take the products of the others, restore the shape.
+  return gg.mul(productOfOthers(x.reshape([-1]), 0).reshape(x._shape));
+}
+
+/**
+ * For each element, the product of the other elements along `dim`: an n×n copy of each slice
+ * with the diagonal set to 1, multiplied out. Quadratic, but only used when zeros occur.
+ */
+function productOfOthers(x: Tensor, dim: number): Tensor {
+  const n = x._shape[dim];
+  const rows = x.unsqueeze(dim).expand([...x._shape.slice(0, dim), n, ...x._shape.slice(dim)]);
+  const eyeShape = x._shape.map(() => 1);
+  eyeShape.splice(dim, 1, n, n);
+  const diagonal = eye(n).bool().reshape(eyeShape);
+  return rows.where(diagonal.logicalNot(), 1).prod(dim + 1);
 }
 /** Product of all elements, or along one dim. */
 export function prod(x: Tensor, dim?: number | null, options?: ReduceOptions): Tensor {
@@ -128,7 +139,9 @@ function extremumAllBackward(name: string): OpDef {
     name,
     backward: (ctx, g) => {
       const x = ctx.savedTensor(0);
-      const mask = x.eq(ctx.savedTensor(1));
+      const result = ctx.savedTensor(1);
+      // Shared among the elements equal to the result; a NaN result belongs to the NaNs.
+      const mask = result.item() !== result.item() ? isnan(x) : x.eq(result);
       return [mask.mul(g.div(mask.sum()))];
     },
   };
@@ -264,31 +277,73 @@ export function norm(x: Tensor, p: number | "fro" = 2, dim?: number | number[] |
   return out;
 }
 
-/** Variance along dims with a degrees-of-freedom correction (composite: mean, sub, square, sum). */
-export function variance(x: Tensor, dim?: number | number[] | null, options?: VarOptions): Tensor {
+type VarAttrs = DimAttrs & { correction: number };
+function varianceArgs(x: Tensor, dim: number | number[] | null | undefined, options?: VarOptions): VarAttrs & { count: number } {
   const correction = options?.correction ?? (options?.unbiased === false ? 0 : 1);
-  const keepdim = options?.keepdim ?? false;
   const dims = reduceDims(x, dim);
-  const count = dims.reduce((n, d) => n * x._shape[d], 1);
-  const centered = x.sub(x.mean(dims, { keepdim: true }));
-  return centered.square().sum(dims, { keepdim }).div(Math.max(0, count - correction));
+  return { dims, keepdim: options?.keepdim ?? false, correction, count: dims.reduce((n, d) => n * x._shape[d], 1) };
+}
+/** d var / dx = 2 (x - mean) / (N - correction), broadcast back over the reduced dims. */
+function varianceGrad(x: Tensor, g: Tensor, a: VarAttrs): Tensor {
+  const count = a.dims.reduce((n, d) => n * x._shape[d], 1);
+  const centered = x.sub(x.mean(a.dims, { keepdim: true }));
+  return unsqueezeDims(g, x._shape, a.dims, a.keepdim).mul(centered).mul(2 / Math.max(0, count - a.correction));
+}
+const VarBackward0: OpDef<VarAttrs> = {
+  name: "VarBackward0",
+  backward: (ctx, g) => [varianceGrad(ctx.savedTensor(0), g, ctx.attrs)],
+};
+/** Variance along dims (all by default) with a degrees-of-freedom correction (1 = unbiased). */
+export function variance(x: Tensor, dim?: number | number[] | null, options?: VarOptions): Tensor {
+  const a = varianceArgs(x, dim, options);
+  const out = noGrad(() => {
+    const centered = x.sub(x.mean(a.dims, { keepdim: true }));
+    return centered.square().sum(a.dims, { keepdim: a.keepdim }).div(Math.max(0, a.count - a.correction));
+  });
+  if (anyRequiresGrad(x)) record(VarBackward0, [x], out, [x], { dims: a.dims, keepdim: a.keepdim, correction: a.correction });
+  return out;
 }
 
-/** Standard deviation: sqrt of `variance`. */
+const StdBackward0: OpDef<VarAttrs> = {
+  name: "StdBackward0",
+  // d std = d var / (2 std)
+  backward: (ctx, g) => {
+    const a = ctx.attrs;
+    const std = unsqueezeDims(ctx.savedTensor(1), ctx.inputShapes[0], a.dims, a.keepdim);
+    return [varianceGrad(ctx.savedTensor(0), g, a).div(std.mul(2)).where(std.ne(0), 0)];
+  },
+};
+/** Standard deviation: the square root of `variance`. */
 export function std(x: Tensor, dim?: number | number[] | null, options?: VarOptions): Tensor {
-  return variance(x, dim, options).sqrt();
+  const a = varianceArgs(x, dim, options);
+  const out = noGrad(() => variance(x, a.dims, { keepdim: a.keepdim, correction: a.correction }).sqrt());
+  if (anyRequiresGrad(x)) record(StdBackward0, [x], out, [x, out], { dims: a.dims, keepdim: a.keepdim, correction: a.correction });
+  return out;
 }
 
-/** log(sum(exp(x))) along dims, shifted by the max for stability (composite). */
+const LogsumexpBackward0: OpDef<DimAttrs> = {
+  name: "LogsumexpBackward0",
+  // d/dx log Σ exp(x) = exp(x - result)
+  backward: (ctx, g) => {
+    const shape = ctx.inputShapes[0];
+    const r = unsqueezeDims(ctx.savedTensor(1), shape, ctx.attrs.dims, ctx.attrs.keepdim);
+    return [unsqueezeDims(g, shape, ctx.attrs.dims, ctx.attrs.keepdim).mul(ctx.savedTensor(0).sub(r).exp())];
+  },
+};
+/** log(sum(exp(x))) along dims, shifted by the max for stability. */
 export function logsumexp(x: Tensor, dim: number | number[], options?: ReduceOptions): Tensor {
   const keepdim = options?.keepdim ?? false;
   const dims = reduceDims(x, dim);
-  if (x.numel() === 0) return x.exp().sum(dims, { keepdim }).log();
-  let m = x.detach();
-  for (const d of dims) m = m.max(d, { keepdim: true }).values;
-  m = m.where(m.abs().ne(Infinity), 0); // an all -inf slice must give -inf, not NaN
-  const s = x.sub(m).exp().sum(dims, { keepdim: true }).log().add(m);
-  return keepdim ? s : s.squeeze(dims);
+  const out = noGrad(() => {
+    if (x.numel() === 0) return x.exp().sum(dims, { keepdim }).log();
+    let m = x;
+    for (const d of dims) m = m.max(d, { keepdim: true }).values;
+    m = m.where(m.abs().ne(Infinity), 0); // an all -inf slice must give -inf, not NaN
+    const s = x.sub(m).exp().sum(dims, { keepdim: true }).log().add(m);
+    return keepdim ? s : s.squeeze(dims);
+  });
+  if (anyRequiresGrad(x)) record(LogsumexpBackward0, [x], out, [x, out], { dims, keepdim });
+  return out;
 }
 
 const CumsumBackward0: OpDef<number> = {

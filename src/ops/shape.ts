@@ -4,6 +4,7 @@
  */
 import { Tensor } from "../core/tensor.js";
 import {
+  contiguousStrides,
   inferShape,
   normalizeDim,
   normalizeDims,
@@ -65,6 +66,14 @@ export function reshape(x: Tensor, shape: number[]): Tensor {
   if (viewStrides(x._shape, x._strides, newShape) !== null) return view(x, newShape);
   const out = empty(newShape, x.dtype);
   backend().copyTo(x, out._storage.data, 0);
+  if (anyRequiresGrad(x)) record(UnsafeViewBackward0, [x], out, [], undefined);
+  return out;
+}
+
+/** @internal `reshape` recorded as PyTorch's `_unsafe_view` (matmul's batched results). */
+export function unsafeView(x: Tensor, shape: number[]): Tensor {
+  const newShape = inferShape(shape, x.numel());
+  const out = x.isContiguous() ? x._view(newShape, contiguousStrides(newShape), x._offset) : reshape(x.detach(), newShape);
   if (anyRequiresGrad(x)) record(UnsafeViewBackward0, [x], out, [], undefined);
   return out;
 }
@@ -161,7 +170,8 @@ export function permute(x: Tensor, dims: number[]): Tensor {
     throw new Error(
       `permute(sparse_coo): number of dimensions in the tensor input does not match the length of the desired ordering of dimensions i.e. input.dim() = ${nd} is not equal to len(dims) = ${dims.length}`,
     );
-  const d = normalizeDims(dims, nd);
+  const d = dims.map((i) => normalizeDim(i, nd));
+  if (new Set(d).size !== d.length) throw new Error("permute(): duplicate dims are not allowed.");
   const out = x._view(d.map((i) => x._shape[i]), d.map((i) => x._strides[i]), x._offset);
   if (anyRequiresGrad(x)) record(PermuteBackward0, [x], out, [], d);
   return out;
@@ -178,7 +188,7 @@ export function expand(x: Tensor, shape: number[]): Tensor {
   const off = shape.length - nd;
   const outShape = new Array<number>(shape.length);
   const strides = new Array<number>(shape.length);
-  for (let i = 0; i < shape.length; i++) {
+  for (let i = shape.length - 1; i >= 0; i--) {
     const j = i - off;
     const want = shape[i];
     if (j < 0) {
@@ -236,7 +246,7 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
   const d = normalizeDim(dim, nd);
   const size = x._shape[d];
   if (index < -size || index >= size)
-    throw new RangeError(`index ${index} is out of bounds for dimension ${d} with size ${size}`);
+    throw new RangeError(`select(): index ${index} out of range for tensor of size ${shapeStr(x._shape)} at dimension ${d}`);
   const i = index < 0 ? index + size : index;
   const shape = x._shape.slice();
   const strides = x._strides.slice();
@@ -343,30 +353,49 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
 
 // ---------------------------------------------------------------- splitting and joining
 
+type SplitAttrs = { dim: number; sizes: number[] };
+/** The gradient of the whole from the pieces' gradients (missing ones arrive as zeros). */
+function joinPieces(ctx: { attrs: SplitAttrs }, grads: readonly Tensor[]): Tensor[] {
+  return [cat(grads, ctx.attrs.dim)];
+}
+const SplitBackward0: OpDef<SplitAttrs> = { name: "SplitBackward0", backward: (ctx, _g, grads) => joinPieces(ctx, grads) };
+const SplitWithSizesBackward0: OpDef<SplitAttrs> = { name: "SplitWithSizesBackward0", backward: (ctx, _g, grads) => joinPieces(ctx, grads) };
+const UnbindBackward0: OpDef<SplitAttrs> = {
+  name: "UnbindBackward0",
+  backward: (ctx, _g, grads) => [stack(grads, ctx.attrs.dim)],
+};
+
+/** Views of consecutive pieces of `sizes` along `d`, recorded as one node as PyTorch does. */
+function pieces(x: Tensor, d: number, sizes: number[], def: OpDef<SplitAttrs>): Tensor[] {
+  const out: Tensor[] = [];
+  let start = 0;
+  for (const len of sizes) {
+    const shape = x._shape.slice();
+    shape[d] = len;
+    out.push(x._view(shape, x._strides.slice(), x._offset + (len > 0 ? start * x._strides[d] : 0)));
+    start += len;
+  }
+  if (anyRequiresGrad(x)) record(def, [x], out, [], { dim: d, sizes });
+  return out;
+}
+
 /** Splits into pieces of `splitSize` (the last may be smaller), or of the listed sizes, along `dim`. */
 export function split(x: Tensor, splitSize: number | number[], dim = 0): Tensor[] {
   const d = normalizeDim(dim, x._shape.length);
   const size = x._shape[d];
-  const sizes: number[] = [];
-  if (typeof splitSize === "number") {
-    if (splitSize <= 0 && size > 0) throw new Error(`split_size can only be 0 if dimension size is 0, but got dimension size of ${size}`);
-    for (let s = 0; s < size; s += splitSize) sizes.push(Math.min(splitSize, size - s));
-    if (sizes.length === 0) sizes.push(0);
-  } else {
+  if (typeof splitSize !== "number") {
     const total = splitSize.reduce((a, b) => a + b, 0);
     if (total !== size)
       throw new Error(
         `split_with_sizes expects split_sizes to sum exactly to ${size} (input tensor's size at dimension ${d}), but got split_sizes=${shapeStr(splitSize)}`,
       );
-    sizes.push(...splitSize);
+    return pieces(x, d, splitSize.slice(), SplitWithSizesBackward0);
   }
-  const out: Tensor[] = [];
-  let start = 0;
-  for (const len of sizes) {
-    out.push(narrow(x, d, start, len));
-    start += len;
-  }
-  return out;
+  if (splitSize <= 0 && size > 0) throw new Error(`split_size can only be 0 if dimension size is 0, but got dimension size of ${size}`);
+  const sizes: number[] = [];
+  for (let s = 0; s < size; s += splitSize) sizes.push(Math.min(splitSize, size - s));
+  if (sizes.length === 0) sizes.push(0);
+  return pieces(x, d, sizes, SplitBackward0);
 }
 
 /** Splits into `chunks` pieces of ceil(size / chunks) along `dim`. */
@@ -376,21 +405,28 @@ export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
   return split(x, Math.max(1, Math.ceil(x._shape[d] / chunks)), d);
 }
 
-/** Removes a dim, returning the slices along it. */
+/** Removes a dim, returning the slices along it (views, one `UnbindBackward0` node). */
 export function unbind(x: Tensor, dim = 0): Tensor[] {
   const d = normalizeDim(dim, x._shape.length);
+  const shape = x._shape.slice();
+  const strides = x._strides.slice();
+  shape.splice(d, 1);
+  strides.splice(d, 1);
   const out: Tensor[] = [];
-  for (let i = 0; i < x._shape[d]; i++) out.push(select(x, d, i));
+  for (let i = 0; i < x._shape[d]; i++) out.push(x._view(shape, strides, x._offset + i * x._strides[d]));
+  if (anyRequiresGrad(x)) record(UnbindBackward0, [x], out, [], { dim: d, sizes: [] });
   return out;
 }
 
-const CatBackward0: OpDef<[number, number[]]> = {
+const CatBackward0: OpDef<[number, (number | null)[]]> = {
   name: "CatBackward0",
   backward: (ctx, g) => {
     const [dim, sizes] = ctx.attrs;
     let start = 0;
     return sizes.map((len, i) => {
-      const piece = ctx.needsInputGrad(i) ? narrow(g, dim, start, len) : null;
+      if (!ctx.needsInputGrad(i)) return null;
+      if (len === null) return empty([0], g.dtype); // a skipped legacy empty input
+      const piece = narrow(g, dim, start, len);
       start += len;
       return piece;
     });
@@ -432,7 +468,8 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
     writeInto(target, p);
     start += p._shape[d];
   }
-  if (anyRequiresGradList(parts)) record(CatBackward0, parts, out, [], [d, parts.map((p) => p._shape[d])]);
+  if (anyRequiresGradList(tensors))
+    record(CatBackward0, tensors, out, [], [d, tensors.map((t) => (parts.includes(t) ? t._shape[d] : null))]);
   return out;
 }
 

@@ -126,23 +126,6 @@ const CASES: Record<string, () => unknown> = {
   inplaceResultTypeCast: () => long(2).mul_(1.5),
 };
 
-/** Messages Kindling words differently from PyTorch, reported to the op owners. */
-const KNOWN: Record<string, string> = {
-  broadcastMismatchTwoDims:
-    "core/shape.ts broadcastShapes: scans dims from the first and reports dimension 0 (2 vs 3); PyTorch's infer_size scans from the last and reports dimension 1 (3 vs 4)",
-  selectIndexOutOfRange:
-    "ops/shape.ts select: gives the indexing message 'index 5 is out of bounds for dimension 0 with size 3' instead of select()'s",
-  selectNegativeIndexOutOfRange:
-    "ops/shape.ts select: gives the indexing message 'index -5 is out of bounds for dimension 1 with size 4' instead of select()'s",
-  subBool: "ops/elementwise.ts sub: two bool tensors get the one-bool message instead of 'with two bool tensors ... Use the `^` or `logical_xor()` operator instead.'",
-  expandMismatch:
-    "ops/shape.ts expand: checks dims from the first, so it reports dimension 0 (size 2); PyTorch checks from the last and reports dimension 1 (size 3)",
-  permuteRepeatedDim: "ops/shape.ts permute: repeated dims give normalizeDims' 'dim 0 appears multiple times in the list of dims' instead of 'permute(): duplicate dims are not allowed.'",
-  modifiedSavedOutput:
-    "autograd/function.ts savedTensor: names the saved output's current grad_fn (AddBackward0, after add_) instead of the node that saved it (ExpBackward0)",
-  modifiedSavedViewOutput:
-    "autograd/function.ts savedTensor: names the saved output's current grad_fn (CopySlices, after the in-place on a view) instead of the node that saved it (SigmoidBackward0)",
-};
 
 /** The message `fn` throws (fails if it does not throw). */
 function thrown(fn: () => unknown): string {
@@ -161,7 +144,7 @@ describe("misuse errors, PyTorch's messages", () => {
   for (const [name, expected] of Object.entries(fixture.cases)) {
     const fn = CASES[name];
     if (!fn) continue;
-    test(name, { todo: KNOWN[name] }, () => assert.equal(thrown(fn), expected.message));
+    test(name, () => assert.equal(thrown(fn), expected.message));
   }
 });
 

@@ -161,58 +161,10 @@ interface KnownIssue {
 
 const GRAD_FN_NAMES = "grad_fn name differs from PyTorch's";
 const KNOWN: KnownIssue[] = [
-  { op: "rdiv_scalar", checks: ["gradFn"], reason: `${GRAD_FN_NAMES}: \`2 / x\` is recorded as reciprocal(x) * 2, MulBackward0 (Kindling: DivBackward0)` },
   ...["p=2", "p=fro", "p=1", "p=inf", "p=3", "p=2, 0-dim", "p=inf with ties"].map(
-    (sample): KnownIssue => ({ op: "norm", sample, checks: ["gradFn"], reason: `${GRAD_FN_NAMES}: a norm over all elements is NormBackward1 in 1.13 (Kindling: NormBackward0)` }),
+    (sample): KnownIssue => ({ op: "norm", sample, checks: ["gradFn"], reason: `${GRAD_FN_NAMES}: a norm over all elements is NormBackward1 in 1.13 (Kindling: NormBackward0, as the seed walkthroughs print)` }),
   ),
-  { op: "var", checks: ["gradFn"], reason: `${GRAD_FN_NAMES}: var is one node, VarBackward0 (Kindling composes it: DivBackward0)` },
-  { op: "std", checks: ["gradFn"], reason: `${GRAD_FN_NAMES}: std is one node, StdBackward0 (Kindling composes it: SqrtBackward0)` },
-  { op: "logsumexp", checks: ["gradFn"], reason: `${GRAD_FN_NAMES}: logsumexp is one node, LogsumexpBackward0 (Kindling composes it)` },
   { op: "matmul", sample: "1-d @ 2-d", checks: ["gradFn"], reason: `${GRAD_FN_NAMES}: SqueezeBackward3 (in-place squeeze_) in 1.13 (Kindling: SqueezeBackward1)` },
-  ...["3-d @ 2-d", "2-d @ 3-d", "3-d @ 1-d", "1-d @ 3-d", "batch broadcast", "3-d @ 3-d, strided"].map(
-    (sample): KnownIssue => ({ op: "matmul", sample, checks: ["gradFn"], reason: `${GRAD_FN_NAMES}: batched matmul ends in _unsafe_view, UnsafeViewBackward0 (Kindling: ViewBackward0 / SqueezeBackward1)` }),
-  ),
-  { op: "split", checks: ["gradFn"], reason: `${GRAD_FN_NAMES}: split's outputs share one SplitBackward0 / SplitWithSizesBackward0 node (Kindling: SliceBackward0 per piece)` },
-  { op: "chunk", checks: ["gradFn"], reason: `${GRAD_FN_NAMES}: chunk's outputs share one SplitBackward0 node (Kindling: SliceBackward0 per piece)` },
-  { op: "unbind", checks: ["gradFn"], reason: `${GRAD_FN_NAMES}: unbind's outputs share one UnbindBackward0 node (Kindling: SelectBackward0 per piece)` },
-  {
-    op: "prod",
-    sample: "two zeros in a slice",
-    checks: ["gradgradcheck"],
-    reason: "ops/reduce.ts prodGrad: with two zeros in a slice the first derivative is a constant 0 (where(zerosPerSlice == 1, ..., 0)), so the second derivative d2/dxi dxj (the product of the other elements) comes out 0",
-  },
-  {
-    op: "sign",
-    sample: "special values",
-    checks: ["forward"],
-    reason: "sign(NaN) is NaN in Kindling (backend sign kernel); PyTorch computes (0 < x) - (x < 0), which is 0 for NaN",
-  },
-  {
-    op: "abs",
-    sample: "special values",
-    checks: ["backward"],
-    reason: "ops/elementwise.ts AbsBackward0 multiplies by sign(x), and Kindling's sign(NaN) is NaN: the gradient at NaN is NaN (PyTorch: sgn(NaN) = 0, gradient 0)",
-  },
-  {
-    op: "relu",
-    sample: "special values",
-    checks: ["backward"],
-    reason: "ops/elementwise.ts ReluBackward0 masks with result > 0, which drops the gradient at NaN; PyTorch's threshold_backward zeroes only where result <= 0, so the gradient at NaN passes through",
-  },
-  ...["max_all", "min_all"].map(
-    (op): KnownIssue => ({
-      op,
-      sample: "nan",
-      checks: ["backward"],
-      reason: "ops/reduce.ts extremumAllBackward: mask = x.eq(result) is all false when the result is NaN, so g / mask.sum() is inf and every gradient is NaN; PyTorch (evenly_distribute_backward) sends the gradient to the NaN elements",
-    }),
-  ),
-  {
-    op: "cat",
-    sample: "with a legacy 1-d empty tensor",
-    checks: ["backward"],
-    reason: "ops/shape.ts cat: skipped legacy 1-d empty inputs get no edge, so their .grad stays null (PyTorch: an empty gradient, tensor([]))",
-  },
 ];
 
 /**

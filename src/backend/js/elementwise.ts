@@ -54,7 +54,7 @@ const unaryExpr: Record<UnaryKernel, string> = {
   sqrt: "Math.sqrt(x)",
   rsqrt: "1 / Math.sqrt(x)",
   abs: "Math.abs(x)",
-  sign: "(x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : x)",
+  sign: "(x > 0 ? 1 : x < 0 ? -1 : 0)", // NaN gives 0, as PyTorch's (0 < x) - (x < 0)
   square: "x * x",
   reciprocal: "1 / x",
   clamp: "(x < p0 ? p0 : x > p1 ? p1 : x)", // NaN compares false and passes through
