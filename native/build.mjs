@@ -25,6 +25,9 @@ const verbose = args.has("--verbose") || process.env.KINDLING_BUILD_VERBOSE === 
 // AVX-512 kernels are compiled through target pragmas and chosen at run time.
 const CXXFLAGS = [
   "-std=c++17", "-O3", "-march=x86-64-v2", "-fPIC", "-fvisibility=hidden", "-pthread",
+  // No implicit a*b+c fusion: elementwise results must be bit-identical to the JS kernels'
+  // (the GEMM and math kernels use FMA explicitly, through intrinsics).
+  "-ffp-contract=off",
   "-DNDEBUG", "-Wall", "-Wextra", "-Wno-maybe-uninitialized", "-Wno-unused-parameter",
 ];
 

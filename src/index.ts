@@ -39,3 +39,4 @@ export * as F from "./nn/functional.js";
 export * as optim from "./optim/index.js";
 export * as io from "./io/index.js";
 export * as utils from "./utils/index.js";
+export * as nn from "./nn/index.js";

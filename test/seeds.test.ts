@@ -11,9 +11,12 @@
  *   the fixture script, so outputs compare exactly;
  * - cells not ported, skipped here with their reason: the legacy `Variable` class display
  *   (seed 000 `In [3]`), `dir(torch.linalg)` and `help(torch.ldexp)` (seed 002 `#10`, `#11`),
- *   `%matplotlib inline` (seed 003 `#1`; the `plt.plot` lines of other cells are left out), the
- *   `torch.nn`/`torch.optim` TinyModel cells (seed 003) and the torchvision resnet18 cells
- *   (seed 004 `In [11]`–`In [15]`), which later issues port;
+ *   `%matplotlib inline` (seed 003 `#1`; the `plt.plot` lines of other cells are left out) and
+ *   the torchvision resnet18 cells (seed 004 `In [11]`–`In [15]`), which a later issue ports;
+ * - seed 003's TinyModel gets fixed weights in place of its random initialization, and its
+ *   `optimizer.zeroGrad({ setToNone: false })` spells out PyTorch 1.x's default, which the
+ *   notebook relies on;
+ * - seed 003's blank exercise cells (`#13`–`#15`) are filled in with the answers they ask for;
  * - node names are 1.13's except `NormBackward1`, which the fixture maps to the seed's
  *   `NormBackward0` (see the fixture script).
  */
@@ -42,6 +45,11 @@ const TODO: Record<string, Record<string, string>> = {
     "In [None] #6": LINSPACE,
     "In [None] #8": LINSPACE,
     "In [None] #9": LINSPACE,
+    // After the SGD step the weights are no longer short binary fractions, so float32 sums
+    // depend on their order: Kindling's 1000-term dot products round differently from
+    // OpenBLAS's sgemm, and the bias gradient accumulated over six backward passes prints
+    // -9.492206573486328 (PyTorch: -9.492204666137695; in float64 it is -9.49220645860914).
+    "In [None] #25": "float32 summation order: the accumulated bias gradient differs from PyTorch's in the last 2 ulp",
   },
   "004_9c66c86ad8bcd270": {
     "In [27]": "torch.nn.functional.binaryCrossEntropyWithLogits is in progress in src/nn/functional.ts",

@@ -10,9 +10,12 @@
  * - The exercise cells `#13`–`#15` are blank in the notebook, which leaves `#16`
  *   (`x.grad == 2 * x`) without an `x`; the port (and the fixture script) fills in the answers
  *   the questions ask for, so `#16` runs.
- * - `#17`, `#19`, `#21`, `#22`, `#24`, `#25` need `torch.nn` and `torch.optim`, which Kindling
- *   does not have yet; a later issue ports them.
- * - `#31` draws `torch.rand(5)`; the port and the fixture script both use fixed values.
+ * - Random inputs are fixed values, the same in the port and in the fixture script: `#17`'s
+ *   `torch.randn` inputs and the layers' random initialization become `fixed(...)` patterns
+ *   (small dyadic fractions, exact in float32), and `#31`'s `torch.rand(5)` fixed numbers.
+ * - `#25` calls `optimizer.zeroGrad({ setToNone: false })`: the notebook was written for
+ *   PyTorch 1.x, whose `zero_grad()` zero-fills the gradients (the fixture's 1.13 does); from
+ *   2.0 on (and in Kindling) the default sets them to None, and the cell's next line would fail.
  * - Object addresses differ from run to run; the test compares them normalized.
  *
  * Python's `2 * b` is `b.__rmul__(2)`, that is `b.mul(2)`: written that way (not
@@ -22,7 +25,37 @@ import * as torch from "kindling";
 import type { Tensor } from "kindling";
 import type { Seed } from "./print.js";
 
+/**
+ * Values in place of random ones: `((i * a + j * b) mod m - (m - 1) / 2) / scale` at row i,
+ * column j, small multiples of a power of two, so exact in float32.
+ */
+function fixed(rows: number, cols: number, a: number, b: number, m: number, scale: number): Tensor {
+  const i = torch.arange(rows).reshape(rows, 1);
+  const j = torch.arange(cols);
+  return torch.remainder(i.mul(a).add(j.mul(b)), m).sub((m - 1) / 2).div(scale);
+}
+
+/** The notebook's `TinyModel` (cell `#17`): 1000 inputs, a hidden ReLU layer of 100, 10 outputs. */
+class TinyModel extends torch.nn.Module {
+  layer1 = new torch.nn.Linear(1000, 100);
+  relu = new torch.nn.ReLU();
+  layer2 = new torch.nn.Linear(100, 10);
+
+  override forward(x: Tensor): Tensor {
+    x = this.layer1.call(x);
+    x = this.relu.call(x);
+    x = this.layer2.call(x);
+    return x;
+  }
+}
+
 interface State {
+  someInput: Tensor;
+  idealOutput: Tensor;
+  model: TinyModel;
+  optimizer: torch.optim.SGD;
+  prediction: Tensor;
+  loss: Tensor;
   a: Tensor;
   b: Tensor;
   c: Tensor;
@@ -31,8 +64,6 @@ interface State {
   x: Tensor;
   y: Tensor;
 }
-
-const NEEDS_NN = "needs torch.nn and torch.optim (TinyModel, SGD), which Kindling does not have yet; a later issue ports it";
 
 export const seed: Seed<State> = {
   name: "003_363cdd448c3cd977",
@@ -158,7 +189,26 @@ export const seed: Seed<State> = {
         display(s.x.grad!.eq(s.x.mul(2)));
       },
     },
-    { id: "In [None] #17", exception: NEEDS_NN },
+    {
+      id: "In [None] #17",
+      run: (_, s) => {
+        const BATCH_SIZE = 16;
+        const DIM_IN = 1000;
+        const DIM_OUT = 10;
+
+        s.someInput = fixed(BATCH_SIZE, DIM_IN, 7, 3, 5, 4); // in place of torch.randn(BATCH_SIZE, DIM_IN)
+        s.idealOutput = fixed(BATCH_SIZE, DIM_OUT, 3, 5, 7, 8); // in place of torch.randn(BATCH_SIZE, DIM_OUT)
+
+        s.model = new TinyModel();
+        // fixed in place of the layers' random initialization
+        torch.noGrad(() => {
+          s.model.layer1.weight.copy_(fixed(100, 1000, 11, 13, 9, 256));
+          s.model.layer1.bias!.copy_(fixed(1, 100, 0, 5, 7, 64).index(0));
+          s.model.layer2.weight.copy_(fixed(10, 100, 3, 7, 11, 64));
+          s.model.layer2.bias!.copy_(fixed(1, 10, 0, 3, 5, 32).index(0));
+        });
+      },
+    },
     {
       id: "In [None] #18",
       // Q11. How many input units does this NN have?
@@ -166,22 +216,92 @@ export const seed: Seed<State> = {
       // Q13. How many hidden layers does it have?
       run: () => {},
     },
-    { id: "In [None] #19", exception: NEEDS_NN },
+    {
+      id: "In [None] #19",
+      run: ({ print }, { model }) => {
+        print(torch.f`Layer2 sample weights = \n${model.layer2.weight.index(0).index("0:10")}`); // just a small slice
+        print(torch.f`Layer2 sample bias = \n${model.layer2.bias!.index(0)}`); // just one bias
+
+        print("\nGradients:");
+        print(torch.f`Weights = ${model.layer2.weight.grad}`);
+        print(torch.f`Bias = ${model.layer2.bias!.grad}`);
+      },
+    },
     {
       id: "In [None] #20",
       // Q14. Why are the gradients 'None' for the sample weights and bias?
       run: () => {},
     },
-    { id: "In [None] #21", exception: NEEDS_NN },
-    { id: "In [None] #22", exception: NEEDS_NN },
+    {
+      id: "In [None] #21",
+      run: ({ print }, s) => {
+        s.optimizer = new torch.optim.SGD(s.model.parameters(), { lr: 0.001 });
+
+        s.prediction = s.model.call(s.someInput);
+
+        s.loss = s.idealOutput.sub(s.prediction).pow(2).sum(); // MSE
+        print(s.loss);
+      },
+    },
+    {
+      id: "In [None] #22",
+      run: ({ print }, { loss, model }) => {
+        loss.backward();
+        // Print the parameters
+        print("Parameters:");
+        print(torch.f`Layer2 sample weights = ${model.layer2.weight.index(0).index("0:10")}`);
+        print(torch.f`Layer2 sample bias = ${model.layer2.bias!.index(0)}`);
+
+        // Print the gradients
+        print("\nGradients:");
+        print(torch.f`Layer2 sample weight gradients = ${model.layer2.weight.grad!.index(0).index("0:10")}`);
+        print(torch.f`Layer2 sample bias gradient = ${model.layer2.bias!.grad!.index(0)}`);
+      },
+    },
     {
       id: "In [None] #23",
       // Q15. Are the sample weights and bias the same as before the loss is backpropagated?
       // Q16. Are the gradients of the sample weights and bias the same as before?
       run: () => {},
     },
-    { id: "In [None] #24", exception: NEEDS_NN },
-    { id: "In [None] #25", exception: NEEDS_NN },
+    {
+      id: "In [None] #24",
+      run: ({ print }, { optimizer, model }) => {
+        optimizer.step();
+        print("Parameter updates:");
+        print(torch.f`Layer2 weights = ${model.layer2.weight.index(0).index("0:10")}`);
+        print(torch.f`Layer2 bias = ${model.layer2.bias!.index(0)}`);
+
+        print("\nGradients:");
+        print(torch.f`Layer2 weight gradients = ${model.layer2.weight.grad!.index(0).index("0:10")}`);
+        print(torch.f`Layer2 bias gradients = ${model.layer2.bias!.grad!.index(0)}`);
+      },
+    },
+    {
+      id: "In [None] #25",
+      run: ({ print }, s) => {
+        const { model } = s;
+        print(torch.f`Layer2 some weights: \n${model.layer2.weight.index(0).index("0:10")}`);
+        print(torch.f`Layer2 one bias: ${model.layer2.bias!.index(0)}`);
+
+        for (let i = 0; i < 5; i++) {
+          s.prediction = model.call(s.someInput);
+          s.loss = s.idealOutput.sub(s.prediction).pow(2).sum();
+          s.loss.backward();
+        }
+
+        print("\nAfter a few iterations of training:");
+        print(torch.f`Layer2 some weights GRADs: \n${model.layer2.weight.grad!.index(0).index("0:10")}`);
+        print(torch.f`Layer2 one bias GRAD: ${model.layer2.bias!.grad!.index(0)}`);
+
+        // PyTorch 1.x's default: zero-fill (2.x, and Kindling, default to setting them to None).
+        s.optimizer.zeroGrad({ setToNone: false });
+
+        print("\nAfter resetting gradients:");
+        print(torch.f`Layer2 some weights = ${model.layer2.weight.grad!.index(0).index("0:10")}`);
+        print(torch.f`Layer2 one bias = ${model.layer2.bias!.grad!.index(0)}`);
+      },
+    },
     {
       id: "In [None] #26",
       // Q17. Why are the gradients after running loss.backward() multiple times much bigger?

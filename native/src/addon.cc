@@ -4,12 +4,18 @@
 #define NAPI_VERSION 8
 #include <node_api.h>
 
+#include <atomic>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <new>
 #include <string>
 
 #include "kernels.h"
+
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 using namespace kindling;
 
@@ -37,6 +43,12 @@ struct Args {
   int64_t num(size_t i) {
     int64_t v = 0;
     if (ok && napi_get_value_int64(env, argv[i], &v) != napi_ok) fail("kindling native: expected a number");
+    return v;
+  }
+
+  double dbl(size_t i) {
+    double v = 0;
+    if (ok && napi_get_value_double(env, argv[i], &v) != napi_ok) fail("kindling native: expected a number");
     return v;
   }
 
@@ -129,9 +141,9 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
   });
 }
 
-// binary(op, a, aOff, ars, acs, b, bOff, brs, bcs, out, outOff, rows, inner)
+// binary(op, a, aOff, ars, acs, b, bOff, brs, bcs, out, outOff, rows, inner, p0)
 napi_value Binary(napi_env env, napi_callback_info info) {
-  Args a(env, info, 13);
+  Args a(env, info, 14);
   napi_typedarray_type ta, tb, to;
   int64_t la = 0, lb = 0, lo = 0;
   const int64_t op = a.num(0);
@@ -141,9 +153,10 @@ napi_value Binary(napi_env env, napi_callback_info info) {
   const int64_t bOff = a.num(6), brs = a.num(7), bcs = a.num(8);
   void* O = a.array(9, to, lo);
   const int64_t oOff = a.num(10), rows = a.num(11), inner = a.num(12);
+  const double p0 = a.dbl(13);
   if (!a.ok) return nullptr;
   if (ta != tb || ta != to) return a.fail("kindling native: binary operands differ in type"), nullptr;
-  if (op < kAdd || op > kDiv || (acs != 0 && acs != 1) || (bcs != 0 && bcs != 1) || rows < 0 || inner < 0)
+  if (op < kAdd || op > kThresholdGrad || acs < 0 || bcs < 0 || ars < 0 || brs < 0 || rows < 0 || inner < 0)
     return a.fail("kindling native: bad binary arguments"), nullptr;
   if (!in_bounds(la, aOff, {{rows, ars}, {inner, acs}}) || !in_bounds(lb, bOff, {{rows, brs}, {inner, bcs}}) ||
       !span_ok(lo, oOff, static_cast<__int128>(rows) * inner))
@@ -151,33 +164,34 @@ napi_value Binary(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     if (ta == napi_float32_array)
       binary_2d<float>(int(op), static_cast<float*>(A) + aOff, ars, acs, static_cast<float*>(B) + bOff, brs, bcs,
-                       static_cast<float*>(O) + oOff, rows, inner);
+                       static_cast<float*>(O) + oOff, rows, inner, p0);
     else
       binary_2d<double>(int(op), static_cast<double*>(A) + aOff, ars, acs, static_cast<double*>(B) + bOff, brs, bcs,
-                        static_cast<double*>(O) + oOff, rows, inner);
+                        static_cast<double*>(O) + oOff, rows, inner, p0);
   });
 }
 
-// unary(op, x, xOff, xrs, out, outOff, rows, inner)
+// unary(op, x, xOff, xrs, xcs, out, outOff, rows, inner); op kCopy copies any 2-D layout.
 napi_value Unary(napi_env env, napi_callback_info info) {
-  Args a(env, info, 8);
+  Args a(env, info, 9);
   napi_typedarray_type tx, to;
   int64_t lx = 0, lo = 0;
   const int64_t op = a.num(0);
   void* X = a.array(1, tx, lx);
-  const int64_t xOff = a.num(2), xrs = a.num(3);
-  void* O = a.array(4, to, lo);
-  const int64_t oOff = a.num(5), rows = a.num(6), inner = a.num(7);
+  const int64_t xOff = a.num(2), xrs = a.num(3), xcs = a.num(4);
+  void* O = a.array(5, to, lo);
+  const int64_t oOff = a.num(6), rows = a.num(7), inner = a.num(8);
   if (!a.ok) return nullptr;
   if (tx != to) return a.fail("kindling native: unary operands differ in type"), nullptr;
-  if (op < kExp || op > kRelu || rows < 0 || inner < 0) return a.fail("kindling native: bad unary arguments"), nullptr;
-  if (!in_bounds(lx, xOff, {{rows, xrs}, {inner, 1}}) || !span_ok(lo, oOff, static_cast<__int128>(rows) * inner))
+  if (op < kExp || op > kCopy || xrs < 0 || xcs < 0 || rows < 0 || inner < 0)
+    return a.fail("kindling native: bad unary arguments"), nullptr;
+  if (!in_bounds(lx, xOff, {{rows, xrs}, {inner, xcs}}) || !span_ok(lo, oOff, static_cast<__int128>(rows) * inner))
     return a.fail("kindling native: unary index out of range"), nullptr;
   return guarded(env, [&] {
     if (tx == napi_float32_array)
-      unary_2d<float>(int(op), static_cast<float*>(X) + xOff, xrs, static_cast<float*>(O) + oOff, rows, inner);
+      unary_2d<float>(int(op), static_cast<float*>(X) + xOff, xrs, xcs, static_cast<float*>(O) + oOff, rows, inner);
     else
-      unary_2d<double>(int(op), static_cast<double*>(X) + xOff, xrs, static_cast<double*>(O) + oOff, rows, inner);
+      unary_2d<double>(int(op), static_cast<double*>(X) + xOff, xrs, xcs, static_cast<double*>(O) + oOff, rows, inner);
   });
 }
 
@@ -234,9 +248,27 @@ napi_value SetIsa(napi_env env, napi_callback_info info) {
   return GetIsa(env, info);
 }
 
+// Tensors are typed arrays that Node allocates with calloc. glibc serves large blocks with
+// fresh mmap'd pages and gives freed memory back to the OS, so every new output tensor of
+// more than ~128 KiB page-faults on first touch: ~2 µs per 4 KiB page on the VMs measured,
+// which made a 1e6-element add 3× slower than the add itself. Keeping freed blocks of up to
+// 32 MiB in the heap for reuse (as PyTorch's allocator effectively does) removes those faults.
+// Process-wide, once; KINDLING_MALLOC_TUNING=0 leaves malloc alone.
+void tune_malloc() {
+#ifdef __GLIBC__
+  static std::atomic<bool> done{false};
+  if (done.exchange(true)) return;
+  const char* env = std::getenv("KINDLING_MALLOC_TUNING");
+  if (env && std::strcmp(env, "0") == 0) return;
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 512 << 20);
+#endif
+}
+
 }  // namespace
 
 NAPI_MODULE_INIT() {
+  tune_malloc();
   const struct {
     const char* name;
     napi_callback fn;

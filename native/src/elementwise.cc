@@ -161,12 +161,12 @@ void unary_f32(const float* x, float* out, int64_t n) {
 // ---- Dispatch ----------------------------------------------------------------------------------
 
 template <typename T>
-void binary_block(int op, const T* a, int64_t ars, int acs, const T* b, int64_t brs, int bcs, T* out, int64_t r0,
-                  int64_t r1, int64_t j0, int64_t j1, int64_t inner) {
+void binary_block(int op, const T* a, int64_t ars, int64_t acs, const T* b, int64_t brs, int64_t bcs, T* out,
+                  int64_t r0, int64_t r1, int64_t j0, int64_t j1, int64_t inner, double p0) {
   switch (active_isa()) {
-    case Isa::Avx512: return avx512::binary_block(op, a, ars, acs, b, brs, bcs, out, r0, r1, j0, j1, inner);
-    case Isa::Avx2: return avx2::binary_block(op, a, ars, acs, b, brs, bcs, out, r0, r1, j0, j1, inner);
-    default: return generic::binary_block(op, a, ars, acs, b, brs, bcs, out, r0, r1, j0, j1, inner);
+    case Isa::Avx512: return avx512::binary_block(op, a, ars, acs, b, brs, bcs, out, r0, r1, j0, j1, inner, p0);
+    case Isa::Avx2: return avx2::binary_block(op, a, ars, acs, b, brs, bcs, out, r0, r1, j0, j1, inner, p0);
+    default: return generic::binary_block(op, a, ars, acs, b, brs, bcs, out, r0, r1, j0, j1, inner, p0);
   }
 }
 
@@ -192,6 +192,16 @@ void unary_row(int op, const T* x, T* out, int64_t n) {
   }
   // float64 keeps the C library's exp/log/tanh (within an ulp of JS's Math functions).
   generic::unary_row(op, x, out, n);
+}
+
+template <typename T>
+void copy_rows(const T* x, int64_t xrs, int64_t xcs, T* out, int64_t r0, int64_t r1, int64_t j0, int64_t j1,
+               int64_t inner) {
+  switch (active_isa()) {
+    case Isa::Avx512: return avx512::copy_rows(x, xrs, xcs, out, r0, r1, j0, j1, inner);
+    case Isa::Avx2: return avx2::copy_rows(x, xrs, xcs, out, r0, r1, j0, j1, inner);
+    default: return generic::copy_rows(x, xrs, xcs, out, r0, r1, j0, j1, inner);
+  }
 }
 
 template <typename T>
@@ -248,30 +258,40 @@ constexpr int64_t kRowChunk = 1 << 16;      // full-sum partials: fixed, so sums
 
 template <typename T>
 void binary_2d(int op, const T* a, int64_t ars, int64_t acs, const T* b, int64_t brs, int64_t bcs, T* out,
-               int64_t rows, int64_t inner) {
+               int64_t rows, int64_t inner, double p0) {
   if (rows <= 0 || inner <= 0) return;
   // Units: whole rows when there are enough of them, else column chunks of single rows.
   const int64_t colParts = rows >= 16 ? 1 : std::max<int64_t>(1, inner / kMinCheap);
   const int64_t chunk = (inner + colParts - 1) / colParts;
   split_units(rows * colParts, chunk, kMinCheap, [&](int64_t u0, int64_t u1) {
-    if (colParts == 1) return binary_block(op, a, ars, int(acs), b, brs, int(bcs), out, u0, u1, 0, inner, inner);
+    if (colParts == 1) return binary_block(op, a, ars, acs, b, brs, bcs, out, u0, u1, 0, inner, inner, p0);
     for (int64_t u = u0; u < u1; u++) {
       const int64_t r = u / colParts, j0 = (u % colParts) * chunk, j1 = std::min(inner, j0 + chunk);
-      binary_block(op, a, ars, int(acs), b, brs, int(bcs), out, r, r + 1, j0, j1, inner);
+      binary_block(op, a, ars, acs, b, brs, bcs, out, r, r + 1, j0, j1, inner, p0);
     }
   });
 }
 
 template <typename T>
-void unary_2d(int op, const T* x, int64_t xrs, T* out, int64_t rows, int64_t inner) {
+void unary_2d(int op, const T* x, int64_t xrs, int64_t xcs, T* out, int64_t rows, int64_t inner) {
   if (rows <= 0 || inner <= 0) return;
-  const int64_t minCost = op == kRelu ? kMinCheap : kMinTranscend;
+  const int64_t minCost = op == kRelu || op == kCopy ? kMinCheap : kMinTranscend;
+  // Units of 16 rows when rows are many (a strided copy tiles 16 rows), else column chunks.
+  const int64_t rowUnit = rows >= 16 ? 16 : 1;
+  const int64_t rowUnits = (rows + rowUnit - 1) / rowUnit;
   const int64_t colParts = rows >= 16 ? 1 : std::max<int64_t>(1, inner / minCost);
   const int64_t chunk = (inner + colParts - 1) / colParts;
-  split_units(rows * colParts, chunk, minCost, [&](int64_t u0, int64_t u1) {
+  split_units(rowUnits * colParts, chunk * rowUnit, minCost, [&](int64_t u0, int64_t u1) {
     for (int64_t u = u0; u < u1; u++) {
-      const int64_t r = u / colParts, j0 = (u % colParts) * chunk, j1 = std::min(inner, j0 + chunk);
-      unary_row(op, x + r * xrs + j0, out + r * inner + j0, j1 - j0);
+      const int64_t r0 = (u / colParts) * rowUnit, r1 = std::min(rows, r0 + rowUnit);
+      const int64_t j0 = (u % colParts) * chunk, j1 = std::min(inner, j0 + chunk);
+      if (op == kCopy || xcs != 1) {
+        copy_rows(x, xrs, xcs, out, r0, r1, j0, j1, inner);
+        if (op != kCopy)  // then apply f in place on the contiguous copy
+          for (int64_t r = r0; r < r1; r++) unary_row(op, out + r * inner + j0, out + r * inner + j0, j1 - j0);
+      } else {
+        for (int64_t r = r0; r < r1; r++) unary_row(op, x + r * xrs + j0, out + r * inner + j0, j1 - j0);
+      }
     }
   });
 }
@@ -314,11 +334,11 @@ void sum_3d(const T* x, T* out, int64_t P, int64_t R, int64_t Q) {
 }
 
 template void binary_2d<float>(int, const float*, int64_t, int64_t, const float*, int64_t, int64_t, float*, int64_t,
-                               int64_t);
+                               int64_t, double);
 template void binary_2d<double>(int, const double*, int64_t, int64_t, const double*, int64_t, int64_t, double*,
-                                int64_t, int64_t);
-template void unary_2d<float>(int, const float*, int64_t, float*, int64_t, int64_t);
-template void unary_2d<double>(int, const double*, int64_t, double*, int64_t, int64_t);
+                                int64_t, int64_t, double);
+template void unary_2d<float>(int, const float*, int64_t, int64_t, float*, int64_t, int64_t);
+template void unary_2d<double>(int, const double*, int64_t, int64_t, double*, int64_t, int64_t);
 template void sum_3d<float>(const float*, float*, int64_t, int64_t, int64_t);
 template void sum_3d<double>(const double*, double*, int64_t, int64_t, int64_t);
 

@@ -16,6 +16,7 @@
 #include <cstring>
 
 #include "kernels.h"
+#include "transpose.h"
 
 namespace kindling {
 namespace {
@@ -321,54 +322,29 @@ const Kernel<double>& kernel_for(double*) {
 
 // ---- Packing ---------------------------------------------------------------------------------
 
-// pa[p][k][i] = A(row0 + p·MR + i, col0 + k) for the mc×kc block, MR rows per panel.
+// pa[p][k][i] = A(row0 + p·MR + i, col0 + k) for the mc×kc block, MR rows per panel
+// (zero-padded: the portable kernel reads all MR rows). A row-major A is a transpose here.
 template <typename T>
 void pack_a(int MR, int64_t mc, int64_t kc, const T* A, int64_t sam, int64_t sak, T* pa) {
   for (int64_t ir = 0; ir < mc; ir += MR, pa += MR * kc) {
     const int mr = static_cast<int>(std::min<int64_t>(MR, mc - ir));
-    const T* src = A + ir * sam;
-    if (mr < MR)  // the portable kernel reads all MR rows
+    if (mr < MR)
       for (int64_t k = 0; k < kc; k++)
         for (int i = mr; i < MR; i++) pa[k * MR + i] = T(0);
-    if (sam == 1) {  // column-major A: each k step is a contiguous run of rows
-      for (int64_t k = 0; k < kc; k++) std::memcpy(pa + k * MR, src + k * sak, mr * sizeof(T));
-    } else if (sak == 1) {  // row-major A: walk each row contiguously
-      for (int i = 0; i < mr; i++) {
-        const T* row = src + i * sam;
-        for (int64_t k = 0; k < kc; k++) pa[k * MR + i] = row[k];
-      }
-    } else {
-      for (int64_t k = 0; k < kc; k++)
-        for (int i = 0; i < mr; i++) pa[k * MR + i] = src[i * sam + k * sak];
-    }
+    gather_tile(A + ir * sam, sak, sam, kc, mr, pa, MR);
   }
 }
 
-// pb[p][k][j] = B(row0 + k, col0 + p·NR + j), zero-padded to NR columns.
+// pb[p][k][j] = B(row0 + k, col0 + p·NR + j), zero-padded to NR columns. A transposed B is a
+// transpose here.
 template <typename T>
 void pack_b(int NR, int64_t kc, int64_t nc, const T* B, int64_t sbk, int64_t sbn, T* pb) {
   for (int64_t jr = 0; jr < nc; jr += NR, pb += NR * kc) {
     const int nr = static_cast<int>(std::min<int64_t>(NR, nc - jr));
-    const T* src = B + jr * sbn;
-    if (sbn == 1) {
-      for (int64_t k = 0; k < kc; k++) {
-        std::memcpy(pb + k * NR, src + k * sbk, nr * sizeof(T));
+    if (nr < NR)
+      for (int64_t k = 0; k < kc; k++)
         for (int j = nr; j < NR; j++) pb[k * NR + j] = T(0);
-      }
-    } else {
-      if (nr < NR)
-        for (int64_t k = 0; k < kc; k++)
-          for (int j = nr; j < NR; j++) pb[k * NR + j] = T(0);
-      if (sbk == 1) {  // transposed B: walk each column contiguously
-        for (int j = 0; j < nr; j++) {
-          const T* col = src + j * sbn;
-          for (int64_t k = 0; k < kc; k++) pb[k * NR + j] = col[k];
-        }
-      } else {
-        for (int64_t k = 0; k < kc; k++)
-          for (int j = 0; j < nr; j++) pb[k * NR + j] = src[k * sbk + j * sbn];
-      }
-    }
+    gather_tile(B + jr * sbn, sbk, sbn, kc, nr, pb, NR);
   }
 }
 
@@ -422,7 +398,9 @@ void gemm_one(const Kernel<T>& kn, int64_t M, int64_t N, int64_t K, const T* A, 
       }
     return;
   }
-  const bool directB = sbn == 1;
+  // Packing B pays for itself when many row panels reuse it; for a few rows, read a row-major
+  // B in place. (Reading it in place for large M loses: rows 4 KiB apart thrash L1 sets.)
+  const bool directB = sbn == 1 && M <= 4 * MR;
   for (int64_t jc = 0; jc < N; jc += kn.NC) {
     const int64_t nc = std::min<int64_t>(kn.NC, N - jc);
     const int64_t ncFull = nc / NR * NR;  // columns read in place when directB

@@ -40,19 +40,20 @@ void dgemm_batched(int64_t batch, int64_t M, int64_t N, int64_t K,
 
 // ---- Elementwise and reductions --------------------------------------------------------------
 
-enum BinaryOp { kAdd = 0, kSub = 1, kMul = 2, kDiv = 3 };
-enum UnaryOp { kExp = 0, kLog = 1, kTanh = 2, kSigmoid = 3, kRelu = 4 };
+// kAddScaled: a + p0·b; kThresholdGrad: b > 0 ? a : 0 (relu's backward).
+enum BinaryOp { kAdd = 0, kSub = 1, kMul = 2, kDiv = 3, kAddScaled = 4, kThresholdGrad = 5 };
+enum UnaryOp { kExp = 0, kLog = 1, kTanh = 2, kSigmoid = 3, kRelu = 4, kCopy = 5 };
 
 /**
- * out[r*inner + j] = a[r*ars + j*acs] op b[r*brs + j*bcs] for a rows×inner grid, where the
- * column strides acs/bcs are 0 (broadcast) or 1 (contiguous).
+ * out[r*inner + j] = a[r*ars + j*acs] op b[r*brs + j*bcs] for a rows×inner grid. Column strides
+ * 0 (broadcast) and 1 (contiguous) take vectorized loops; others (transposed) a tiled loop.
  */
 template <typename T>
 void binary_2d(int op, const T* a, int64_t ars, int64_t acs, const T* b, int64_t brs, int64_t bcs,
-               T* out, int64_t rows, int64_t inner);
-/** out[r*inner + j] = f(x[r*xrs + j]). */
+               T* out, int64_t rows, int64_t inner, double p0);
+/** out[r*inner + j] = f(x[r*xrs + j*xcs]) (strided x is first copied into out). */
 template <typename T>
-void unary_2d(int op, const T* x, int64_t xrs, T* out, int64_t rows, int64_t inner);
+void unary_2d(int op, const T* x, int64_t xrs, int64_t xcs, T* out, int64_t rows, int64_t inner);
 /** out[p*Q + q] = sum_r x[(p*R + r)*Q + q] for contiguous x of shape P×R×Q (double accumulation). */
 template <typename T>
 void sum_3d(const T* x, T* out, int64_t P, int64_t R, int64_t Q);

@@ -20,6 +20,7 @@
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import type { Tensor } from "../core/tensor.js";
+import type { TypedArray } from "../core/dtype.js";
 import type { Backend, BinaryKernel, ReduceKernel, UnaryKernel } from "./backend.js";
 import { jsBackend } from "./js/index.js";
 
@@ -33,14 +34,20 @@ export interface NativeAddon {
     B: FloatArray, bOff: number, sbg: number, sbk: number, sbn: number,
     C: FloatArray, cOff: number, batch: number, M: number, N: number, K: number,
   ): void;
-  /** `out[r, j] = a[r·ars + j·acs] op b[r·brs + j·bcs]`, column strides 0 or 1; op: add 0, sub 1, mul 2, div 3. */
+  /**
+   * `out[r, j] = a[r·ars + j·acs] op b[r·brs + j·bcs]` (strides >= 0); op: add 0, sub 1, mul 2,
+   * div 3, addScaled 4 (`a + p0·b`), thresholdGrad 5 (`b > 0 ? a : 0`).
+   */
   binary(
     op: number, a: FloatArray, aOff: number, ars: number, acs: number,
     b: FloatArray, bOff: number, brs: number, bcs: number,
+    out: FloatArray, outOff: number, rows: number, inner: number, p0: number,
+  ): void;
+  /** `out[r, j] = f(x[r·xrs + j·xcs])`; op: exp 0, log 1, tanh 2, sigmoid 3, relu 4, copy 5. */
+  unary(
+    op: number, x: FloatArray, xOff: number, xrs: number, xcs: number,
     out: FloatArray, outOff: number, rows: number, inner: number,
   ): void;
-  /** `out[r, j] = f(x[r·xrs + j])`; op: exp 0, log 1, tanh 2, sigmoid 3, relu 4. */
-  unary(op: number, x: FloatArray, xOff: number, xrs: number, out: FloatArray, outOff: number, rows: number, inner: number): void;
   /** Sums contiguous P×R×Q over R into P×Q (double accumulation). */
   sum(x: FloatArray, xOff: number, out: FloatArray, outOff: number, P: number, R: number, Q: number): void;
   setNumThreads(n: number): void;
@@ -153,8 +160,9 @@ function stridesAt(t: Tensor, shape: readonly number[]): number[] {
   return out;
 }
 
-const BINARY_OPS: Partial<Record<BinaryKernel, number>> = { add: 0, sub: 1, mul: 2, div: 3 };
-const UNARY_OPS: Partial<Record<UnaryKernel, number>> = { exp: 0, log: 1, tanh: 2, sigmoid: 3, relu: 4 };
+const BINARY_OPS: Partial<Record<BinaryKernel, number>> = { add: 0, sub: 1, mul: 2, div: 3, addScaled: 4, thresholdGrad: 5 };
+const UNARY_OPS: Partial<Record<UnaryKernel, number>> = { exp: 0, log: 1, tanh: 2, sigmoid: 3, relu: 4, copy: 5 };
+const COPY = 5;
 
 function sameFloatDtype(out: Tensor, ...ins: Tensor[]): boolean {
   if (!isFloat(out)) return false;
@@ -186,23 +194,33 @@ function makeBackend(n: NativeAddon): Backend {
     if (code === undefined || size < th.elementwise || !sameFloatDtype(out, a, b)) return jsBackend.binary(op, a, b, out, p0);
     const shape = out._shape;
     const g = grid(shape, [stridesAt(a, shape), stridesAt(b, shape)]);
-    // The kernel walks each operand's columns with stride 0 (broadcast) or 1.
-    if (g === null || g[3] > 1 || g[3] < 0 || g[5] > 1 || g[5] < 0) return jsBackend.binary(op, a, b, out, p0);
+    if (g === null) return jsBackend.binary(op, a, b, out, p0);
     n.binary(
       code, a._storage.data as FloatArray, a._offset, g[2], g[3],
       b._storage.data as FloatArray, b._offset, g[4], g[5],
-      out._storage.data as FloatArray, out._offset, g[0], g[1],
+      out._storage.data as FloatArray, out._offset, g[0], g[1], p0,
     );
+  }
+
+  function copyTo(x: Tensor, dst: TypedArray, dstOffset: number): void {
+    const src = x._storage.data;
+    const size = x.numel();
+    if (src.constructor !== dst.constructor || size < th.elementwise) return jsBackend.copyTo(x, dst, dstOffset);
+    // Contiguous: a memmove through TypedArray.set (any dtype; the constructors match).
+    if (x.isContiguous()) return (dst as Float64Array).set(src.subarray(x._offset, x._offset + size), dstOffset);
+    const g = src instanceof Float32Array || src instanceof Float64Array ? grid(x._shape, [x._strides]) : null;
+    if (g === null) return jsBackend.copyTo(x, dst, dstOffset);
+    n.unary(COPY, src as FloatArray, x._offset, g[2], g[3], dst as FloatArray, dstOffset, g[0], g[1]);
   }
 
   function unary(op: UnaryKernel, x: Tensor, out: Tensor, p0: number, p1: number): void {
     const code = UNARY_OPS[op];
     const size = out._storage.data.length;
-    const min = op === "relu" ? th.elementwise : th.transcendental;
+    const min = op === "relu" || op === "copy" ? th.elementwise : th.transcendental;
     if (code === undefined || size < min || !sameFloatDtype(out, x)) return jsBackend.unary(op, x, out, p0, p1);
     const g = grid(x._shape, [x._strides]);
-    if (g === null || (g[1] > 1 && g[3] !== 1)) return jsBackend.unary(op, x, out, p0, p1);
-    n.unary(code, x._storage.data as FloatArray, x._offset, g[2], out._storage.data as FloatArray, out._offset, g[0], g[1]);
+    if (g === null) return jsBackend.unary(op, x, out, p0, p1);
+    n.unary(code, x._storage.data as FloatArray, x._offset, g[2], g[3], out._storage.data as FloatArray, out._offset, g[0], g[1]);
   }
 
   function reduce(op: ReduceKernel, x: Tensor, dims: readonly number[], out: Tensor, p0: number): void {
@@ -238,7 +256,7 @@ function makeBackend(n: NativeAddon): Backend {
     bmm,
     argReduce: jsBackend.argReduce,
     cumsum: jsBackend.cumsum,
-    copyTo: jsBackend.copyTo,
+    copyTo,
   };
 }
 

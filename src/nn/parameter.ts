@@ -53,6 +53,5 @@ export class Parameter extends Tensor {
     this.data = data;
     (this as { dtype: DType }).dtype = data.dtype;
     if (this._grad !== null) this._grad = this._grad.to(data.dtype);
-    this._accumulator = null;
   }
 }

@@ -3,10 +3,12 @@
  * `F.max_pool2d`, `F.batch_norm`, `F.embedding`…). Each op records one node with PyTorch's
  * name, and its backward is written in differentiable tensor ops, so double backward works.
  *
- * A convolution is im2col + one batched matrix product per call (`backend().bmm` through the
- * `bmm` op), so a faster GEMM backend speeds it up; its input gradient is the transposed
- * convolution of the output gradient and its weight gradient a product with the same im2col
- * columns. 1-D convolutions run as 2-D ones of height 1.
+ * A convolution is im2col (PyTorch's column layout, one matrix per sample) + one batched
+ * matrix product (`backend().bmm` through the `bmm`/`matmul` ops), so a faster GEMM backend
+ * speeds it up and the product lands directly in NCHW order; its input gradient is the
+ * transposed convolution (product, then col2im) of the output gradient, and its weight
+ * gradient a product of the output gradient with the same columns. 1-D convolutions run as
+ * 2-D ones of height 1.
  */
 import { Tensor } from "../core/tensor.js";
 import { int32, int64 } from "../core/dtype.js";
@@ -16,6 +18,7 @@ import { noGrad } from "../autograd/gradMode.js";
 import {
   type AverageWindows,
   type WindowGeometry,
+  addChannelBias,
   col2im,
   gatherPlanes,
   gatherRows,
@@ -26,7 +29,7 @@ import {
   windowAverage,
   windowAverageBackward,
 } from "../backend/js/conv.js";
-import { bmm } from "./linalg.js";
+import { bmm, matmul } from "./linalg.js";
 import { contiguousData, empty } from "./util.js";
 
 /** A size per spatial dim, or one number for all of them (PyTorch's `int or tuple`). */
@@ -77,9 +80,9 @@ function windowGeometry(image: readonly number[], kernel: Pair, p: ConvParams, g
 }
 
 const Im2ColBackward0: OpDef<WindowGeometry> = { name: "Im2ColBackward0", backward: (ctx, g) => [fold(g, ctx.attrs)] };
-/** (N, C, H, W) → the (C·kH·kW, N·L) column matrix of `im2col`. */
+/** (N, C, H, W) → the (N, C·kH·kW, L) columns of `im2col`. */
 function unfold(image: Tensor, g: WindowGeometry): Tensor {
-  const out = empty([g.channels * g.kernelH * g.kernelW, g.batch * g.gridH * g.gridW], image.dtype);
+  const out = empty([g.batch, g.channels * g.kernelH * g.kernelW, g.gridH * g.gridW], image.dtype);
   im2col(contiguousData(image), g, out._storage.data);
   if (anyRequiresGrad(image)) record(Im2ColBackward0, [image], out, [], g);
   return out;
@@ -104,41 +107,46 @@ interface ConvParams {
   groups: number;
 }
 
-/** (N, C, h, w) → (G, C/G, N·h·w): one matrix per channel group, images side by side. */
-function toGroupMatrix(t: Tensor, groups: number): Tensor {
-  const [n, c, h, w] = t._shape;
-  return t.reshape([n, c, h * w]).permute(1, 0, 2).reshape([groups, c / groups, n * h * w]);
+/**
+ * Per sample and channel group, `w[g] @ m[n, g]`: `w` (G, P, Q), `m` (N, G·Q, L) →
+ * (N, G·P, L). One batched product; with one group the weight is broadcast by a zero stride.
+ */
+function groupProduct(w: Tensor, m: Tensor, groups: number): Tensor {
+  const [n, , l] = m._shape;
+  const [, p, q] = w._shape;
+  if (groups === 1) return bmm(w.expand([n, p, q]), m);
+  return matmul(w, m.view([n, groups, q, l])).reshape([n, groups * p, l]);
 }
 
-/** The inverse of `toGroupMatrix`. */
-function fromGroupMatrix(m: Tensor, shape: readonly number[]): Tensor {
-  const [n, c, h, w] = shape;
-  return m.reshape([c, n, h * w]).permute(1, 0, 2).reshape([n, c, h, w]);
+/** `Σₙ a[n, g] @ b[n, g]ᵀ`: `a` (N, G·P, L), `b` (N, G·Q, L) → (G, P, Q); the weight gradient. */
+function groupOuter(a: Tensor, b: Tensor, groups: number): Tensor {
+  const [n, gp, l] = a._shape;
+  const q = b._shape[1] / groups;
+  if (groups === 1) return bmm(a, b.transpose(1, 2)).sum(0).unsqueeze(0);
+  return matmul(a.view([n, groups, gp / groups, l]), b.view([n, groups, q, l]).transpose(2, 3)).sum(0);
 }
 
 /** Convolution of `x` (N, C, H, W) with `w` (O, C/G, kH, kW) onto a grid (differentiable). */
 function convForward(x: Tensor, w: Tensor, p: ConvParams, grid: Pair): Tensor {
-  const [n, c] = x._shape;
+  const [n] = x._shape;
   const [o, , kh, kw] = w._shape;
   const cols = unfold(x, windowGeometry(x._shape, [kh, kw], p, grid));
-  const product = bmm(w.reshape([p.groups, o / p.groups, -1]), cols.view([p.groups, (c / p.groups) * kh * kw, -1]));
-  return fromGroupMatrix(product, [n, o, grid[0], grid[1]]);
+  return groupProduct(w.reshape([p.groups, o / p.groups, -1]), cols, p.groups).view([n, o, grid[0], grid[1]]);
 }
 
 /** The adjoint of `convForward` in `x`: a transposed convolution of `y` (N, O, gh, gw) onto `imageShape`. */
 function convAdjoint(y: Tensor, w: Tensor, p: ConvParams, imageShape: readonly number[]): Tensor {
-  const [o, cg, kh, kw] = w._shape;
-  const cols = bmm(w.reshape([p.groups, o / p.groups, -1]).transpose(1, 2), toGroupMatrix(y, p.groups));
-  const g = windowGeometry(imageShape, [kh, kw], p, [y._shape[2], y._shape[3]]);
-  return fold(cols.reshape([cg * p.groups * kh * kw, -1]), g);
+  const [n, o, gh, gw] = y._shape;
+  const [, , kh, kw] = w._shape;
+  const cols = groupProduct(w.reshape([p.groups, o / p.groups, -1]).transpose(1, 2), y.reshape([n, o, gh * gw]), p.groups);
+  return fold(cols, windowGeometry(imageShape, [kh, kw], p, [gh, gw]));
 }
 
 /** The gradient of `convForward` in `w`, from the image `x` and the output gradient `y`. */
 function convWeightGrad(x: Tensor, y: Tensor, wShape: readonly number[], p: ConvParams): Tensor {
-  const [, cg, kh, kw] = wShape;
-  const cols = unfold(x, windowGeometry(x._shape, [kh, kw], p, [y._shape[2], y._shape[3]]));
-  const product = bmm(toGroupMatrix(y, p.groups), cols.view([p.groups, cg * kh * kw, -1]).transpose(1, 2));
-  return product.reshape(wShape as number[]);
+  const [n, o, gh, gw] = y._shape;
+  const cols = unfold(x, windowGeometry(x._shape, [wShape[2], wShape[3]], p, [gh, gw]));
+  return groupOuter(y.reshape([n, o, gh * gw]), cols, p.groups).reshape(wShape as number[]);
 }
 
 interface ConvAttrs {
@@ -168,7 +176,8 @@ const ConvolutionBackward0: OpDef<ConvAttrs> = {
       const wShape = spatial === 1 ? [ctx.inputShapes[1][0], ctx.inputShapes[1][1], 1, ctx.inputShapes[1][2]] : ctx.inputShapes[1];
       gw = from4d(transposed ? convWeightGrad(g4, x4, wShape, params) : convWeightGrad(x4, g4, wShape, params), spatial);
     }
-    const gb = ctx.needsInputGrad(2) ? g.sum(g._shape.map((_, i) => i).filter((i) => i !== 1)) : null;
+    // Spatial dims first, then the batch: two sums over contiguous blocks, which backends do fastest.
+    const gb = ctx.needsInputGrad(2) ? g.sum(g._shape.slice(2).map((_, i) => i + 2)).sum(0) : null;
     return [gx, gw, gb];
   },
 };
@@ -257,8 +266,8 @@ function convolution(x: Tensor, w: Tensor, b: Tensor | null, attrs: ConvAttrs, o
   let out = transposed
     ? convAdjoint(x4, w4, params, [outShape[0], outShape[1], ...grid])
     : convForward(x4, w4, params, grid);
-  if (b) out = out.add(b.detach().view([1, -1, 1, 1]));
   const result = owned(out, outShape);
+  if (b) addChannelBias(result._storage.data, contiguousData(b), outShape[0], outShape[1], numelOf(outShape.slice(2)));
   if (anyRequiresGrad(x, w, b))
     record(ConvolutionBackward0, [x, w, b], result, [w.requiresGrad ? x : null, x.requiresGrad ? w : null], attrs);
   return result;

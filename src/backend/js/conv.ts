@@ -28,37 +28,42 @@ export interface WindowGeometry {
   gridW: number;
 }
 
+/** The grid positions `[first, last)` whose tap `offset + o·stride` falls inside `[0, size)`. */
+function validRange(offset: number, stride: number, size: number, grid: number): [number, number] {
+  const first = offset >= 0 ? 0 : Math.min(grid, Math.ceil(-offset / stride));
+  const last = Math.max(first, Math.min(grid, Math.ceil((size - offset) / stride)));
+  return [first, last];
+}
+
 /**
- * im2col: `cols[(c·kH + i)·kW + j][n·L + p]` is the image value under kernel tap (i, j) at grid
- * position p (L = gridH·gridW), or 0 in the padding. `cols` has `channels·kH·kW × batch·L`
- * entries, so the rows of one channel group are contiguous.
+ * im2col, in PyTorch's layout: `cols[n][(c·kH + i)·kW + j][p]` is image `n`'s value under kernel
+ * tap (i, j) at grid position p (L = gridH·gridW positions), or 0 in the padding. `cols` has
+ * `batch × channels·kH·kW × L` entries, so each sample's columns are one matrix and the rows of
+ * one channel group are contiguous.
  */
 export function im2col(image: TypedArray, g: WindowGeometry, cols: TypedArray): void {
-  const { batch, channels, height: H, width: W, kernelH, kernelW, gridH, gridW } = g;
+  const { batch, channels, height: H, width: W, kernelH, kernelW, gridH, gridW, strideH: sh, strideW: sw } = g;
   const L = gridH * gridW;
-  const rowLength = batch * L;
-  for (let c = 0; c < channels; c++) {
-    for (let i = 0; i < kernelH; i++) {
-      for (let j = 0; j < kernelW; j++) {
-        const row = ((c * kernelH + i) * kernelW + j) * rowLength;
+  let q = 0;
+  for (let n = 0; n < batch; n++) {
+    for (let c = 0; c < channels; c++) {
+      const plane = (n * channels + c) * H * W;
+      for (let i = 0; i < kernelH; i++) {
         const dy = i * g.dilationH - g.padTop;
-        const dx = j * g.dilationW - g.padLeft;
-        for (let n = 0; n < batch; n++) {
-          const plane = (n * channels + c) * H * W;
-          let q = row + n * L;
-          for (let oy = 0; oy < gridH; oy++) {
-            const y = oy * g.strideH + dy;
-            if (y < 0 || y >= H) {
-              cols.fill(0, q, q + gridW);
-              q += gridW;
-              continue;
-            }
-            const line = plane + y * W;
-            for (let ox = 0; ox < gridW; ox++, q++) {
-              const x = ox * g.strideW + dx;
-              cols[q] = x >= 0 && x < W ? image[line + x] : 0;
-            }
+        const [y0, y1] = validRange(dy, sh, H, gridH);
+        for (let j = 0; j < kernelW; j++, q += L) {
+          const dx = j * g.dilationW - g.padLeft;
+          const [x0, x1] = validRange(dx, sw, W, gridW);
+          if (y0 > 0) cols.fill(0, q, q + y0 * gridW);
+          for (let oy = y0; oy < y1; oy++) {
+            const row = q + oy * gridW;
+            const line = plane + (oy * sh + dy) * W + dx;
+            if (x0 > 0) cols.fill(0, row, row + x0);
+            if (sw === 1) for (let ox = x0; ox < x1; ox++) cols[row + ox] = image[line + ox];
+            else for (let ox = x0; ox < x1; ox++) cols[row + ox] = image[line + ox * sw];
+            if (x1 < gridW) cols.fill(0, row + x1, row + gridW);
           }
+          if (y1 < gridH) cols.fill(0, q + y1 * gridW, q + L);
         }
       }
     }
@@ -67,35 +72,38 @@ export function im2col(image: TypedArray, g: WindowGeometry, cols: TypedArray): 
 
 /** col2im, the adjoint of `im2col`: adds each column entry back onto its image position. */
 export function col2im(cols: TypedArray, g: WindowGeometry, image: TypedArray): void {
-  const { batch, channels, height: H, width: W, kernelH, kernelW, gridH, gridW } = g;
+  const { batch, channels, height: H, width: W, kernelH, kernelW, gridH, gridW, strideH: sh, strideW: sw } = g;
   const L = gridH * gridW;
-  const rowLength = batch * L;
   image.fill(0);
-  for (let c = 0; c < channels; c++) {
-    for (let i = 0; i < kernelH; i++) {
-      for (let j = 0; j < kernelW; j++) {
-        const row = ((c * kernelH + i) * kernelW + j) * rowLength;
+  let q = 0;
+  for (let n = 0; n < batch; n++) {
+    for (let c = 0; c < channels; c++) {
+      const plane = (n * channels + c) * H * W;
+      for (let i = 0; i < kernelH; i++) {
         const dy = i * g.dilationH - g.padTop;
-        const dx = j * g.dilationW - g.padLeft;
-        for (let n = 0; n < batch; n++) {
-          const plane = (n * channels + c) * H * W;
-          let q = row + n * L;
-          for (let oy = 0; oy < gridH; oy++) {
-            const y = oy * g.strideH + dy;
-            if (y < 0 || y >= H) {
-              q += gridW;
-              continue;
-            }
-            const line = plane + y * W;
-            for (let ox = 0; ox < gridW; ox++, q++) {
-              const x = ox * g.strideW + dx;
-              if (x >= 0 && x < W) image[line + x] += cols[q];
-            }
+        const [y0, y1] = validRange(dy, sh, H, gridH);
+        for (let j = 0; j < kernelW; j++, q += L) {
+          const dx = j * g.dilationW - g.padLeft;
+          const [x0, x1] = validRange(dx, sw, W, gridW);
+          for (let oy = y0; oy < y1; oy++) {
+            const row = q + oy * gridW;
+            const line = plane + (oy * sh + dy) * W + dx;
+            for (let ox = x0; ox < x1; ox++) image[line + ox * sw] += cols[row + ox];
           }
         }
       }
     }
   }
+}
+
+/** `out[n][c][p] += bias[c]` over `batch × channels × size` values, in place. */
+export function addChannelBias(out: TypedArray, bias: TypedArray, batch: number, channels: number, size: number): void {
+  let q = 0;
+  for (let n = 0; n < batch; n++)
+    for (let c = 0; c < channels; c++) {
+      const v = bias[c];
+      for (let k = 0; k < size; k++) out[q++] += v;
+    }
 }
 
 /**

@@ -1,0 +1,128 @@
+// Strided 2-D block copies with in-register transposes, shared by GEMM packing (a row-major A
+// or a transposed B panel is a transpose) and the elementwise kernels (transposed operands).
+#pragma once
+#include <immintrin.h>
+
+#include <cstdint>
+
+#include "kernels.h"
+
+namespace kindling {
+namespace {
+
+// dst[r*ldd + c] = x[r*xrs + c*xcs] for r < rows, c < cols: the portable version.
+template <typename T>
+void gather_tile_generic(const T* x, int64_t xrs, int64_t xcs, int64_t rows, int64_t cols, T* dst, int64_t ldd) {
+  if (xcs == 1) {
+    for (int64_t r = 0; r < rows; r++)
+      for (int64_t c = 0; c < cols; c++) dst[r * ldd + c] = x[r * xrs + c];
+    return;
+  }
+  // Walk the source contiguously when its rows are (xrs == 1): the writes stride instead.
+  if (xrs == 1) {
+    for (int64_t c = 0; c < cols; c++)
+      for (int64_t r = 0; r < rows; r++) dst[r * ldd + c] = x[r + c * xcs];
+    return;
+  }
+  for (int64_t r = 0; r < rows; r++)
+    for (int64_t c = 0; c < cols; c++) dst[r * ldd + c] = x[r * xrs + c * xcs];
+}
+
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")
+
+// Transposes 16 vectors of 16 floats: afterwards r[i][j] holds the old r[j][i].
+inline void transpose16(__m512 r[16]) {
+  __m512 t[16];
+  for (int i = 0; i < 8; i++) {
+    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  for (int i = 0; i < 4; i++) {
+    r[4 * i] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+    r[4 * i + 1] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+    r[4 * i + 2] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+    r[4 * i + 3] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+  }
+  for (int i = 0; i < 2; i++)
+    for (int j = 0; j < 4; j++) {
+      t[8 * i + j] = _mm512_shuffle_f32x4(r[8 * i + j], r[8 * i + j + 4], 0x88);
+      t[8 * i + j + 4] = _mm512_shuffle_f32x4(r[8 * i + j], r[8 * i + j + 4], 0xdd);
+    }
+  for (int j = 0; j < 8; j++) {
+    r[j] = _mm512_shuffle_f32x4(t[j], t[j + 8], 0x88);
+    r[j + 8] = _mm512_shuffle_f32x4(t[j], t[j + 8], 0xdd);
+  }
+}
+
+// Transposes 8 vectors of 8 doubles.
+inline void transpose8(__m512d r[8]) {
+  __m512d t[8];
+  for (int i = 0; i < 4; i++) {
+    t[2 * i] = _mm512_unpacklo_pd(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_pd(r[2 * i], r[2 * i + 1]);
+  }
+  for (int i = 0; i < 2; i++)
+    for (int j = 0; j < 2; j++) {
+      r[4 * i + j] = _mm512_shuffle_f64x2(t[4 * i + j], t[4 * i + j + 2], 0x88);
+      r[4 * i + j + 2] = _mm512_shuffle_f64x2(t[4 * i + j], t[4 * i + j + 2], 0xdd);
+    }
+  for (int j = 0; j < 4; j++) {
+    t[j] = _mm512_shuffle_f64x2(r[j], r[j + 4], 0x88);
+    t[j + 4] = _mm512_shuffle_f64x2(r[j], r[j + 4], 0xdd);
+  }
+  for (int j = 0; j < 8; j++) r[j] = t[j];
+}
+
+inline __mmask16 lanes16(int64_t n) { return n >= 16 ? __mmask16(0xffff) : __mmask16((1u << n) - 1); }
+inline __mmask8 lanes8(int64_t n) { return n >= 8 ? __mmask8(0xff) : __mmask8((1u << n) - 1); }
+
+// AVX-512 version: a source whose rows are contiguous along r (xrs == 1, the transposed case)
+// goes through 16×16 (float) or 8×8 (double) register transposes.
+inline void gather_tile_512(const float* x, int64_t xrs, int64_t xcs, int64_t rows, int64_t cols, float* dst,
+                            int64_t ldd) {
+  if (xrs != 1 || xcs == 1) return gather_tile_generic(x, xrs, xcs, rows, cols, dst, ldd);
+  for (int64_t c0 = 0; c0 < cols; c0 += 16) {
+    const int64_t cn = cols - c0 < 16 ? cols - c0 : 16;
+    const __mmask16 sm = lanes16(cn);
+    for (int64_t r0 = 0; r0 < rows; r0 += 16) {
+      const int64_t rn = rows - r0 < 16 ? rows - r0 : 16;
+      const __mmask16 lm = lanes16(rn);
+      __m512 v[16];
+      for (int c = 0; c < 16; c++)
+        v[c] = c < cn ? _mm512_maskz_loadu_ps(lm, x + (c0 + c) * xcs + r0) : _mm512_setzero_ps();
+      transpose16(v);
+      for (int r = 0; r < rn; r++) _mm512_mask_storeu_ps(dst + (r0 + r) * ldd + c0, sm, v[r]);
+    }
+  }
+}
+
+inline void gather_tile_512(const double* x, int64_t xrs, int64_t xcs, int64_t rows, int64_t cols, double* dst,
+                            int64_t ldd) {
+  if (xrs != 1 || xcs == 1) return gather_tile_generic(x, xrs, xcs, rows, cols, dst, ldd);
+  for (int64_t c0 = 0; c0 < cols; c0 += 8) {
+    const int64_t cn = cols - c0 < 8 ? cols - c0 : 8;
+    const __mmask8 sm = lanes8(cn);
+    for (int64_t r0 = 0; r0 < rows; r0 += 8) {
+      const int64_t rn = rows - r0 < 8 ? rows - r0 : 8;
+      const __mmask8 lm = lanes8(rn);
+      __m512d v[8];
+      for (int c = 0; c < 8; c++)
+        v[c] = c < cn ? _mm512_maskz_loadu_pd(lm, x + (c0 + c) * xcs + r0) : _mm512_setzero_pd();
+      transpose8(v);
+      for (int r = 0; r < rn; r++) _mm512_mask_storeu_pd(dst + (r0 + r) * ldd + c0, sm, v[r]);
+    }
+  }
+}
+
+#pragma GCC pop_options
+
+/** dst[r*ldd + c] = x[r*xrs + c*xcs] for r < rows, c < cols, with the best kernel for this CPU. */
+template <typename T>
+void gather_tile(const T* x, int64_t xrs, int64_t xcs, int64_t rows, int64_t cols, T* dst, int64_t ldd) {
+  if (active_isa() == Isa::Avx512) return gather_tile_512(x, xrs, xcs, rows, cols, dst, ldd);
+  gather_tile_generic(x, xrs, xcs, rows, cols, dst, ldd);
+}
+
+}  // namespace
+}  // namespace kindling

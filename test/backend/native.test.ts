@@ -1,0 +1,491 @@
+/**
+ * The native backend against the JS reference kernels, for every kernel family the CPU can
+ * run (AVX-512, AVX2, portable), one and two threads, float32 and float64: random and ragged
+ * shapes (sizes that are not multiples of the micro-tiles or cache blocks), transposed,
+ * strided, broadcast and empty operands, and special values.
+ *
+ * Tolerances (JS is the reference; "ulp" is the spacing of floats at the JS result):
+ * - add/sub/mul/div, relu: bit-identical (a float32 op rounded from double is the float op).
+ * - exp/log/tanh/sigmoid, float32: at most 1 ulp (both evaluate in double and round once).
+ * - exp/log/tanh/sigmoid, float64: at most 4 ulp (the C library's functions vs V8's fdlibm
+ *   port; tanh differs by up to 3).
+ * - matrix products: |native − js| <= 2·K·u·(|A|·|B|) + 1 ulp, u the unit roundoff (the
+ *   standard bound for a K-term dot product; the JS kernel accumulates in double).
+ * - sums: |native − js| <= n·2^-52·sum|x| + 1 ulp (both accumulate in double, in another order).
+ *
+ * Skipped, with a message, when build/kindling.node has not been built.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+
+import * as torch from "../../src/index.js";
+import type { Tensor } from "../../src/index.js";
+import { Tensor as TensorClass } from "../../src/core/tensor.js";
+import type { DType } from "../../src/core/dtype.js";
+import { setBackend, backend, type Backend, type UnaryKernel } from "../../src/backend/backend.js";
+import { jsBackend } from "../../src/backend/js/index.js";
+import {
+  defaultBackend,
+  getNumThreads,
+  loadNativeAddon,
+  loadNativeBackend,
+  nativeLoadError,
+  nativeThresholds,
+  setNumThreads,
+} from "../../src/backend/native.js";
+
+const native = loadNativeBackend();
+const addon = loadNativeAddon();
+const skip = native ? false : `native addon not built (${nativeLoadError()}); run \`node native/build.mjs\``;
+
+const DTYPES: DType[] = [torch.float32, torch.float64];
+const ISAS = ["avx512", "avx2", "generic"];
+
+// ---- helpers ---------------------------------------------------------------------------------
+
+function out(shape: number[], dtype: DType): Tensor {
+  return TensorClass._empty(shape, dtype);
+}
+
+/** Distance in units in the last place between two floats of the dtype (±0 equal; NaN only matches NaN). */
+function ulps(a: number, b: number, dtype: DType): number {
+  if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b) ? 0 : Infinity;
+  if (a === b) return 0;
+  if (dtype === torch.float32) {
+    const i = new Int32Array(new Float32Array([a, b]).buffer);
+    const ord = (u: number) => (u >= 0 ? u : -(u & 0x7fffffff));
+    return Math.abs(ord(i[0]) - ord(i[1]));
+  }
+  const i = new BigInt64Array(new Float64Array([a, b]).buffer);
+  const ord = (u: bigint) => (u >= 0n ? u : -(u & 0x7fffffffffffffffn));
+  const d = ord(i[0]) - ord(i[1]);
+  return Number(d < 0n ? -d : d);
+}
+
+/** One ulp at x for the dtype. */
+function ulpAt(x: number, dtype: DType): number {
+  const e = Math.max(Math.floor(Math.log2(Math.abs(x) || Number.MIN_VALUE)), dtype === torch.float32 ? -126 : -1022);
+  return 2 ** (e - (dtype === torch.float32 ? 23 : 52));
+}
+
+function values(t: Tensor): Float32Array | Float64Array {
+  return t.contiguous()._storage.data as Float32Array | Float64Array;
+}
+
+/** Runs `f` with the backend's size thresholds at 0 so every call takes the native path. */
+function forced<T>(f: () => T): T {
+  const saved = { ...nativeThresholds };
+  Object.assign(nativeThresholds, { gemm: 0, elementwise: 0, transcendental: 0, reduce: 0 });
+  try {
+    return f();
+  } finally {
+    Object.assign(nativeThresholds, saved);
+  }
+}
+
+/** Runs `body` once per kernel family this CPU supports, restoring the best one afterwards. */
+function eachIsa(body: (isa: string) => void): void {
+  const best = addon!.isa();
+  try {
+    for (const isa of ISAS.slice(ISAS.indexOf(best))) {
+      assert.equal(addon!.setIsa(isa), isa);
+      body(isa);
+    }
+  } finally {
+    addon!.setIsa(best);
+  }
+}
+
+function eachThreads(body: (threads: number) => void): void {
+  const saved = getNumThreads();
+  try {
+    for (const t of [1, 2]) {
+      setNumThreads(t);
+      body(t);
+    }
+  } finally {
+    setNumThreads(saved);
+  }
+}
+
+/** A tensor of `shape` in one of several layouts, all with the same values pattern. */
+type Layout = "contiguous" | "transposed" | "strided" | "broadcast";
+function make(shape: number[], dtype: DType, layout: Layout, positive = false): Tensor {
+  const r = (s: number[]) => {
+    const t = torch.randn(s, { dtype });
+    return positive ? t.abs().add(0.01) : t;
+  };
+  const n = shape.length;
+  switch (layout) {
+    case "contiguous":
+      return r(shape);
+    case "transposed": {
+      const s = shape.slice();
+      [s[n - 2], s[n - 1]] = [s[n - 1], s[n - 2]];
+      return r(s).transpose(n - 2, n - 1);
+    }
+    case "strided": {
+      // Columns 1.. of a tensor three columns wider: odd row stride and offset.
+      const s = shape.slice();
+      s[n - 1] += 3;
+      return r(s).narrow(n - 1, 1, shape[n - 1]);
+    }
+    case "broadcast":
+      return r([1, ...shape.slice(1)]).expand(shape);
+  }
+}
+
+function stridedView(t: Tensor): Tensor {
+  // Row-strided view: the first `cols` columns of a tensor one column wider.
+  const s = t._shape.slice();
+  s[s.length - 1] += 3;
+  const wide = torch.zeros(s, { dtype: t.dtype });
+  const v = wide.narrow(-1, 1, t._shape[t._shape.length - 1]);
+  v.copy_(t);
+  return v;
+}
+
+// ---- tests -----------------------------------------------------------------------------------
+
+describe("native backend", { skip }, () => {
+  const previous = backend();
+  before(() => setBackend(native!));
+  after(() => setBackend(previous));
+
+  test("reports its kernel family and thread count", () => {
+    assert.ok(ISAS.includes(addon!.isa()), addon!.isa());
+    assert.ok(getNumThreads() >= 1, String(getNumThreads()));
+    assert.equal(native!.name, "native");
+  });
+
+  describe("bmm (GEMM)", () => {
+    // Ragged around the AVX-512 (14×32 float, 14×16 double), AVX2 (6×16, 6×8) and portable
+    // (4×8) tiles, the K block (256) and the M block (96–168).
+    const shapes: [number, number, number, number][] = [
+      [1, 1, 1, 1], [1, 1, 37, 1], [1, 5, 1, 9], [1, 13, 17, 15], [1, 14, 32, 16], [1, 15, 33, 17],
+      [1, 29, 7, 31], [2, 6, 8, 16], [3, 7, 255, 9], [1, 20, 257, 40], [1, 200, 70, 50], [5, 30, 12, 33],
+      [1, 2, 3, 4100], [1, 100, 300, 70],
+    ];
+    const layouts: [Layout, Layout][] = [
+      ["contiguous", "contiguous"], ["transposed", "contiguous"], ["contiguous", "transposed"],
+      ["transposed", "transposed"], ["strided", "strided"], ["broadcast", "contiguous"], ["contiguous", "broadcast"],
+    ];
+
+    function check(a: Tensor, b: Tensor, label: string): void {
+      const [B, M, K] = a._shape;
+      const N = b._shape[2];
+      const ref = out([B, M, N], a.dtype);
+      jsBackend.bmm(a, b, ref);
+      const got = out([B, M, N], a.dtype).fill_(Number.NaN); // every element must be written
+      forced(() => native!.bmm(a, b, got));
+      const bound = out([B, M, N], a.dtype);
+      jsBackend.bmm(a.abs(), b.abs(), bound);
+      const u = a.dtype === torch.float32 ? 2 ** -24 : 2 ** -53;
+      const r = values(ref), g = values(got), bd = values(bound);
+      for (let i = 0; i < r.length; i++) {
+        const tol = 2 * K * u * bd[i] + ulpAt(r[i], a.dtype);
+        if (!(Math.abs(g[i] - r[i]) <= tol))
+          assert.fail(`${label}: element ${i}: native ${g[i]} vs js ${r[i]} (tolerance ${tol})`);
+      }
+    }
+
+    for (const dtype of DTYPES)
+      test(`${dtype.name}: ragged shapes × layouts × kernel families`, () => {
+        torch.manualSeed(1);
+        eachIsa((isa) => {
+          for (const [B, M, K, N] of shapes)
+            for (const [la, lb] of layouts) {
+              if ((la === "broadcast" || lb === "broadcast") && B === 1) continue;
+              check(make([B, M, K], dtype, la), make([B, K, N], dtype, lb), `${isa} ${B}x${M}x${K}x${N} ${la}/${lb}`);
+            }
+        });
+      });
+
+    for (const dtype of DTYPES)
+      test(`${dtype.name}: one and two threads, batches that do and do not share out evenly`, () => {
+        torch.manualSeed(2);
+        eachThreads((threads) => {
+          for (const [B, M, K, N] of [[1, 150, 200, 90], [2, 64, 128, 64], [3, 50, 100, 70], [1, 9, 300, 400], [1, 300, 40, 9]])
+            for (const [la, lb] of layouts.slice(0, 4))
+              check(make([B, M, K], dtype, la), make([B, K, N], dtype, lb), `${threads} threads ${B}x${M}x${K}x${N} ${la}/${lb}`);
+        });
+      });
+
+    test("empty operands: zero-size dims write nothing, K = 0 writes zeros", () => {
+      for (const dtype of DTYPES) {
+        forced(() => {
+          for (const [B, M, K, N] of [[0, 3, 4, 5], [2, 0, 4, 5], [2, 3, 4, 0]]) {
+            const o = out([B, M, N], dtype);
+            native!.bmm(torch.randn([B, M, K], { dtype }), torch.randn([B, K, N], { dtype }), o);
+            assert.equal(o.numel(), 0);
+          }
+          const o = out([2, 3, 5], dtype).fill_(Number.NaN);
+          native!.bmm(torch.randn([2, 3, 0], { dtype }), torch.randn([2, 0, 5], { dtype }), o);
+          assert.deepEqual(Array.from(values(o)), new Array(30).fill(0));
+        });
+      }
+    });
+
+    test("NaN and infinity propagate as in the JS kernel (0·NaN stays NaN)", () => {
+      for (const dtype of DTYPES) {
+        const a = torch.randn([20, 30], { dtype });
+        const b = torch.randn([30, 40], { dtype });
+        a._storage.data[5 * 30 + 7] = Number.NaN; // row 5 of the product becomes NaN
+        a._storage.data[2 * 30 + 10] = Number.NaN;
+        b._storage.data.fill(0, 10 * 40, 11 * 40); // ...and row 2 too, although it meets zeros
+        b._storage.data[3 * 40 + 9] = Number.POSITIVE_INFINITY; // column 9 becomes ±inf
+        const ref = out([1, 20, 40], dtype);
+        const got = out([1, 20, 40], dtype);
+        jsBackend.bmm(a.unsqueeze(0), b.unsqueeze(0), ref);
+        forced(() => native!.bmm(a.unsqueeze(0), b.unsqueeze(0), got));
+        const r = values(ref), g = values(got);
+        for (let i = 0; i < r.length; i++) {
+          assert.equal(Number.isNaN(g[i]), Number.isNaN(r[i]), `element ${i}`);
+          if (!Number.isFinite(r[i]) && !Number.isNaN(r[i])) assert.equal(g[i], r[i], `element ${i}`);
+        }
+      }
+    });
+
+    test("matmul, mm, bmm and Linear-style products through the public API", () => {
+      torch.manualSeed(3);
+      for (const dtype of DTYPES) {
+        const x = torch.randn([16, 100], { dtype });
+        const w = torch.randn([30, 100], { dtype });
+        const g = torch.randn([16, 8], { dtype });
+        const a3 = torch.randn([4, 20, 30], { dtype });
+        const cases = [() => x.matmul(w.t()), () => x.t().mm(g), () => a3.bmm(a3.transpose(1, 2))];
+        for (const f of cases) {
+          setBackend(jsBackend);
+          const ref = f();
+          setBackend(native!);
+          const got = f();
+          assert.ok(torch.allclose(got, ref, { rtol: 1e-4, atol: 1e-4 }), `${dtype.name}: ${f.toString()}`);
+        }
+      }
+    });
+  });
+
+  describe("binary add/sub/mul/div/addScaled/thresholdGrad", () => {
+    const ops = ["add", "sub", "mul", "div", "addScaled", "thresholdGrad"] as const;
+    // [a shape, b shape, a layout]; broadcasting patterns the kernel runs natively and some it hands back.
+    const cases: [number[], number[], "plain" | "strided" | "transposed"][] = [
+      [[1000], [1000], "plain"], [[37, 29], [37, 29], "plain"], [[37, 29], [], "plain"], [[], [37, 29], "plain"],
+      [[37, 29], [29], "plain"], [[29], [37, 29], "plain"], [[37, 29], [37, 1], "plain"], [[37, 1], [37, 29], "plain"],
+      [[37, 29], [37, 29], "strided"], [[37, 29], [29], "strided"], [[37, 29], [37, 29], "transposed"],
+      [[37, 29], [29], "transposed"], [[300, 200], [300, 200], "transposed"],
+      [[3, 5, 7], [5, 1], "plain"], [[1, 5, 1], [4, 1, 6], "plain"], [[3, 0, 4], [4], "plain"], [[0], [], "plain"],
+      [[300, 400], [400], "plain"], [[3, 50000], [3, 50000], "plain"],
+    ];
+
+    for (const dtype of DTYPES)
+      test(`${dtype.name}: bit-identical to JS across broadcasting patterns, layouts, kernel families and threads`, () => {
+        torch.manualSeed(4);
+        eachIsa((isa) =>
+          eachThreads((threads) => {
+            for (const [sa, sb, layout] of cases) {
+              let a = torch.randn(sa, { dtype });
+              if (layout === "strided") a = stridedView(a);
+              if (layout === "transposed") a = torch.randn(sa.slice().reverse(), { dtype }).t();
+              const b = torch.randn(sb, { dtype }).add(0.5);
+              const outShape = a.add(b)._shape; // broadcast shape (computed with the current backend; only its shape is used)
+              for (const op of ops) {
+                const ref = out(outShape, dtype);
+                const got = out(outShape, dtype);
+                jsBackend.binary(op, a, b, ref, -0.37);
+                forced(() => native!.binary(op, a, b, got, -0.37));
+                assert.deepEqual(values(got), values(ref), `${isa} ${threads}t ${op} ${JSON.stringify(sa)} ${JSON.stringify(sb)} ${layout}`);
+                if (op === "thresholdGrad" || op === "addScaled") {
+                  // the transposed-b case too (b read with a large column stride)
+                  if (outShape.length === 2) {
+                    const bt = torch.randn(outShape.slice().reverse(), { dtype }).t();
+                    jsBackend.binary(op, a, bt, ref, 3.1);
+                    forced(() => native!.binary(op, a, bt, got, 3.1));
+                    assert.deepEqual(values(got), values(ref), `${isa} ${op} transposed b`);
+                  }
+                }
+              }
+            }
+          }),
+        );
+      });
+
+    test("special values: NaN, ±inf, ±0, division by zero", () => {
+      const specials = [0, -0, 1, -1, Number.NaN, Infinity, -Infinity, 1e-40, 3e38, -3e38];
+      for (const dtype of DTYPES) {
+        const a = torch.tensor(specials.flatMap((x) => specials.map(() => x)), { dtype });
+        const b = torch.tensor(specials.flatMap(() => specials), { dtype });
+        for (const op of ops) {
+          const ref = out(a._shape, dtype);
+          const got = out(a._shape, dtype);
+          jsBackend.binary(op, a, b, ref, 0.1);
+          forced(() => native!.binary(op, a, b, got, 0.1));
+          for (let i = 0; i < ref.numel(); i++) assert.equal(ulps(values(got)[i], values(ref)[i], dtype), 0, `${op} ${i}`);
+        }
+      }
+    });
+  });
+
+  describe("unary exp/log/tanh/sigmoid/relu", () => {
+    const ops: UnaryKernel[] = ["exp", "log", "tanh", "sigmoid", "relu"];
+    const maxUlps = (op: UnaryKernel, dtype: DType) => (op === "relu" ? 0 : dtype === torch.float32 ? 1 : 4);
+
+    function compare(op: UnaryKernel, x: Tensor, label: string): number {
+      const ref = out(x._shape, x.dtype);
+      const got = out(x._shape, x.dtype);
+      jsBackend.unary(op, x, ref, 0, 0);
+      forced(() => native!.unary(op, x, got, 0, 0));
+      const r = values(ref), g = values(got);
+      let worst = 0;
+      for (let i = 0; i < r.length; i++) {
+        const d = ulps(g[i], r[i], x.dtype);
+        if (d > maxUlps(op, x.dtype)) assert.fail(`${label}: ${op}(${values(x)[i]}) native ${g[i]} vs js ${r[i]} (${d} ulp)`);
+        worst = Math.max(worst, d);
+      }
+      return worst;
+    }
+
+    // Values spread over the whole useful range of each function.
+    function sample(n: number, dtype: DType, op: UnaryKernel): Tensor {
+      const u = torch.rand([n], { dtype });
+      if (op === "log") return u.mul(60).sub(40).exp(); // e^-40 .. e^20
+      if (op === "exp") return u.mul(200).sub(110); // crosses under- and overflow of float32
+      return torch.randn([n], { dtype }).mul(u.mul(8).sub(4).exp()); // magnitudes e^-4 .. e^4 times a normal
+    }
+
+    for (const dtype of DTYPES)
+      test(`${dtype.name}: within ${dtype === torch.float32 ? 1 : 4} ulp of JS on random values, all kernel families`, () => {
+        torch.manualSeed(5);
+        eachIsa((isa) => {
+          for (const op of ops) compare(op, sample(5003, dtype, op), `${isa} ${dtype.name}`);
+        });
+      });
+
+    test("special values: NaN, ±inf, ±0, subnormals, negatives, overflow and underflow edges", () => {
+      const specials = [
+        0, -0, 1, -1, Number.NaN, Infinity, -Infinity, 1e-45, -1e-45, 1e-40, 1.1754943508222875e-38, 3.4e38, -3.4e38,
+        88.72, 88.73, -87.3, -103.9, -104, 709.8, -745.2, 0.1, -0.1, 0.09999, 20, -20, 1e-8, -1e-8, 0.5, 1e300, -1e300,
+      ];
+      for (const dtype of DTYPES)
+        eachIsa((isa) => {
+          const x = torch.tensor(specials, { dtype });
+          for (const op of ops) compare(op, x, `${isa} specials`);
+        });
+    });
+
+    test("row-strided, transposed and broadcast inputs; layouts of 3+ dims fall back; empty tensors", () => {
+      torch.manualSeed(6);
+      for (const dtype of DTYPES)
+        eachIsa((isa) => {
+          for (const op of ops) {
+            compare(op, stridedView(torch.rand([40, 33], { dtype }).add(0.1)), `${isa} strided`);
+            compare(op, torch.rand([33, 40], { dtype }).add(0.1).t(), `${isa} transposed`);
+            compare(op, torch.rand([1, 40], { dtype }).add(0.1).expand([30, 40]), `${isa} broadcast`);
+            compare(op, torch.rand([3, 4, 5], { dtype }).add(0.1).permute([2, 0, 1]), `${isa} permuted`);
+            compare(op, torch.rand([7, 0, 3], { dtype }), `${isa} empty`);
+          }
+        });
+    });
+
+    test("large inputs split across threads give the same values", () => {
+      torch.manualSeed(7);
+      const x = torch.randn([3, 70001]);
+      eachThreads(() => {
+        for (const op of ops) compare(op, x, "threads");
+      });
+    });
+  });
+
+  describe("copyTo", () => {
+    test("any layout, into an offset of a contiguous array, bit-exact", () => {
+      torch.manualSeed(9);
+      const layouts = (dtype: DType): Tensor[] => [
+        torch.randn([50, 60], { dtype }),
+        torch.randn([60, 50], { dtype }).t(),
+        stridedView(torch.randn([50, 60], { dtype })),
+        torch.randn([1, 60], { dtype }).expand([50, 60]),
+        torch.randn([5, 6, 70], { dtype }).permute([2, 0, 1]),
+        torch.randn([4, 0], { dtype }),
+      ];
+      for (const dtype of [...DTYPES, torch.int64, torch.int32])
+        eachIsa((isa) => {
+          for (const x of layouts(dtype)) {
+            const n = x.numel();
+            const ref = new dtype.arrayType(n + 7);
+            const got = new dtype.arrayType(n + 7);
+            jsBackend.copyTo(x, ref, 5);
+            forced(() => native!.copyTo(x, got, 5));
+            assert.deepEqual(got, ref, `${isa} ${dtype.name} ${JSON.stringify(x._shape)} ${JSON.stringify(x._strides)}`);
+          }
+        });
+    });
+  });
+
+  describe("sum", () => {
+    function check(x: Tensor, dims: number[], label: string): void {
+      const shape = x._shape.map((s, d) => (dims.includes(d) ? 1 : s));
+      const ref = out(shape, x.dtype);
+      const got = out(shape, x.dtype);
+      jsBackend.reduce("sum", x, dims, ref, 0);
+      forced(() => native!.reduce("sum", x, dims, got, 0));
+      const absSum = out(shape, x.dtype);
+      jsBackend.reduce("sum", x.abs(), dims, absSum, 0);
+      const n = x.numel() / Math.max(1, ref.numel());
+      const r = values(ref), g = values(got), s = values(absSum);
+      for (let i = 0; i < r.length; i++) {
+        const tol = n * 2 ** -52 * s[i] + ulpAt(r[i], x.dtype);
+        if (!(Math.abs(g[i] - r[i]) <= tol)) assert.fail(`${label}: element ${i}: native ${g[i]} vs js ${r[i]}`);
+      }
+    }
+
+    for (const dtype of DTYPES)
+      test(`${dtype.name}: all, leading, trailing and middle dims; size-1 dims; ragged and large sizes`, () => {
+        torch.manualSeed(8);
+        eachIsa((isa) =>
+          eachThreads((threads) => {
+            const label = `${isa} ${threads}t`;
+            check(torch.randn([1001], { dtype }), [0], label);
+            check(torch.randn([300000], { dtype }), [0], label);
+            check(torch.randn([37, 29], { dtype }), [0, 1], label);
+            check(torch.randn([37, 29], { dtype }), [1], label);
+            check(torch.randn([37, 29], { dtype }), [0], label);
+            check(torch.randn([5, 1, 7, 9], { dtype }), [2], label);
+            check(torch.randn([5, 6, 7, 9], { dtype }), [1, 2], label);
+            check(torch.randn([5, 6, 7, 9], { dtype }), [0, 2], label); // not one run: JS
+            check(torch.randn([3, 300, 700], { dtype }), [1], label);
+            check(torch.randn([3, 140000], { dtype }), [1], label);
+            check(torch.randn([2000, 3], { dtype }), [1], label);
+            check(torch.randn([3, 0, 4], { dtype }), [1], label);
+            check(torch.randn([3, 4], { dtype }).t(), [1], label); // non-contiguous: JS
+          }),
+        );
+      });
+  });
+
+  test("the addon rejects out-of-range offsets, strides and sizes instead of touching memory", () => {
+    const a = new Float32Array(16);
+    const b = new Float32Array(16);
+    const c = new Float32Array(16);
+    assert.throws(() => addon!.gemm(a, 1, 0, 4, 1, b, 0, 0, 4, 1, c, 0, 1, 4, 4, 4), RangeError);
+    assert.throws(() => addon!.gemm(a, 0, 0, 4, 1, b, 0, 0, 4, 1, c, 1, 1, 4, 4, 4), RangeError);
+    assert.throws(() => addon!.gemm(a, 0, 0, 4, 1, b, 0, 0, 4, 1, new Float64Array(16), 0, 1, 4, 4, 4), RangeError);
+    assert.throws(() => addon!.binary(0, a, 0, 8, 1, b, 0, 8, 1, c, 0, 2, 9, 0), RangeError);
+    assert.throws(() => addon!.binary(0, a, 0, 8, 2, b, 0, 8, 1, c, 0, 2, 8, 0), RangeError);
+    assert.throws(() => addon!.binary(9, a, 0, 8, 1, b, 0, 8, 1, c, 0, 2, 8, 0), RangeError);
+    assert.throws(() => addon!.unary(0, a, -1, 0, 1, c, 0, 1, 4), RangeError);
+    assert.throws(() => addon!.unary(5, a, 0, 1, 4, c, 0, 4, 5), RangeError);
+    assert.throws(() => addon!.sum(a, 0, c, 0, 2, 3, 3), RangeError);
+    assert.throws(() => addon!.setNumThreads(0), RangeError);
+    addon!.gemm(a, 0, 0, 4, 1, b, 0, 0, 4, 1, c, 0, 1, 4, 4, 4); // in range: fine
+  });
+});
+
+describe("backend selection", () => {
+  test("KINDLING_BACKEND picks the JS kernels, the native ones, or fails clearly", () => {
+    assert.equal(defaultBackend({ KINDLING_BACKEND: "js" }), jsBackend);
+    assert.throws(() => defaultBackend({ KINDLING_BACKEND: "gpu" }), /KINDLING_BACKEND/);
+    const auto: Backend = defaultBackend({});
+    assert.equal(auto.name, native ? "native" : "js");
+    if (native) assert.equal(defaultBackend({ KINDLING_BACKEND: "native" }), native);
+    else assert.throws(() => defaultBackend({ KINDLING_BACKEND: "native" }), /did not load/);
+  });
+});
