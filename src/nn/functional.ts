@@ -14,6 +14,13 @@ export { softmax, logSoftmax } from "../ops/reduce.js";
 export { leakyRelu, gelu, silu, softplus, logsigmoid } from "../ops/activation.js";
 export type { SoftplusOptions } from "../ops/activation.js";
 export {
+  conv1d, conv2d, convTranspose1d, convTranspose2d, maxPool2d, avgPool2d, adaptiveAvgPool2d, batchNorm, layerNorm,
+  groupNorm, embedding,
+} from "../ops/conv.js";
+export type {
+  ConvOptions, ConvTransposeOptions, MaxPool2dOptions, AvgPool2dOptions, BatchNormOptions, NormOptions, EmbeddingOptions, SizeArg,
+} from "../ops/conv.js";
+export {
   mseLoss, l1Loss, smoothL1Loss, binaryCrossEntropy, binaryCrossEntropyWithLogits, nllLoss, crossEntropy,
 } from "../ops/loss.js";
 export type {

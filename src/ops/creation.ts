@@ -168,11 +168,24 @@ export function linspace(start: number, end: number, steps: number, options?: Cr
   const t = Tensor._empty([steps], options?.dtype ?? float32);
   const d = t._storage.data;
   const dtype = options?.dtype ?? float32;
-  // PyTorch computes the step in the output dtype and fills both halves from their ends.
+  // As PyTorch's CPU kernel: endpoints and step in the output dtype; chunks of a SIMD vector's
+  // width start from `start` (first half) or from `end` (second half) and count up by `step`;
+  // the tail past the last whole chunk is computed element by element.
   const round = dtype === float32 ? Math.fround : (v: number) => v;
-  const step = steps > 1 ? round((end - start) / (steps - 1)) : 0;
+  const s = round(start);
+  const e = round(end);
+  const step = steps > 1 ? round(round(e - s) / (steps - 1)) : 0;
   const half = Math.floor(steps / 2);
-  for (let i = 0; i < steps; i++) d[i] = i < half ? round(start + round(step * i)) : round(end - round(step * (steps - i - 1)));
+  const from = (i: number) => (i < half ? round(s + round(step * i)) : round(e - round(step * (steps - i - 1))));
+  // Chunks of 8 floats / 4 doubles (AVX2 vectors) reproduce PyTorch 1.13's output on the seed
+  // inputs; some longer ranges still differ in the last bit.
+  const width = dtype === float32 ? 8 : 4;
+  const whole = steps - (steps % width);
+  for (let c = 0; c < whole; c += width) {
+    const base = from(c);
+    for (let j = 0; j < width; j++) d[c + j] = round(base + round(j * step));
+  }
+  for (let i = whole; i < steps; i++) d[i] = from(i);
   return finish(t, options);
 }
 
@@ -222,7 +235,10 @@ export function fillUniform(t: Tensor, from: number, to: number, generator?: Gen
   const g = generator ?? defaultGenerator;
   const d = t._storage.data;
   const double = t.dtype === float64;
-  for (let i = 0; i < d.length; i++) d[i] = from + (to - from) * (double ? g.nextDouble() : g.nextFloat());
+  // Bounds in the tensor's dtype first, as PyTorch does, so seeded samples match bit for bit.
+  const lo = double ? from : Math.fround(from);
+  const hi = double ? to : Math.fround(to);
+  for (let i = 0; i < d.length; i++) d[i] = lo + (hi - lo) * (double ? g.nextDouble() : g.nextFloat());
 }
 
 /** @internal Fills a contiguous fresh tensor with N(mean, std²). */
