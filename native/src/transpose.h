@@ -79,22 +79,46 @@ inline __mmask8 lanes8(int64_t n) { return n >= 8 ? __mmask8(0xff) : __mmask8((1
 
 // AVX-512 version: a source whose rows are contiguous along r (xrs == 1, the transposed case)
 // goes through 16×16 (float) or 8×8 (double) register transposes.
+// One W×W block: W source rows (stride xcs) of rn values each (masked when rn < W) into
+// rn destination rows of cn values each.
+inline void tile16(const float* x, int64_t xcs, int64_t rn, int64_t cn, float* dst, int64_t ldd) {
+  __m512 v[16];
+  if (rn == 16 && cn == 16) {
+    for (int c = 0; c < 16; c++) v[c] = _mm512_loadu_ps(x + c * xcs);
+    transpose16(v);
+    for (int r = 0; r < 16; r++) _mm512_storeu_ps(dst + r * ldd, v[r]);
+    return;
+  }
+  const __mmask16 lm = lanes16(rn), sm = lanes16(cn);
+  for (int c = 0; c < 16; c++) v[c] = c < cn ? _mm512_maskz_loadu_ps(lm, x + c * xcs) : _mm512_setzero_ps();
+  transpose16(v);
+  for (int r = 0; r < rn; r++) _mm512_mask_storeu_ps(dst + r * ldd, sm, v[r]);
+}
+
+// AVX-512 version: a source whose rows are contiguous along r (xrs == 1, the transposed case)
+// goes through 16×16 (float) or 8×8 (double) register transposes.
 inline void gather_tile_512(const float* x, int64_t xrs, int64_t xcs, int64_t rows, int64_t cols, float* dst,
                             int64_t ldd) {
   if (xrs != 1 || xcs == 1) return gather_tile_generic(x, xrs, xcs, rows, cols, dst, ldd);
   for (int64_t c0 = 0; c0 < cols; c0 += 16) {
     const int64_t cn = cols - c0 < 16 ? cols - c0 : 16;
-    const __mmask16 sm = lanes16(cn);
-    for (int64_t r0 = 0; r0 < rows; r0 += 16) {
-      const int64_t rn = rows - r0 < 16 ? rows - r0 : 16;
-      const __mmask16 lm = lanes16(rn);
-      __m512 v[16];
-      for (int c = 0; c < 16; c++)
-        v[c] = c < cn ? _mm512_maskz_loadu_ps(lm, x + (c0 + c) * xcs + r0) : _mm512_setzero_ps();
-      transpose16(v);
-      for (int r = 0; r < rn; r++) _mm512_mask_storeu_ps(dst + (r0 + r) * ldd + c0, sm, v[r]);
-    }
+    for (int64_t r0 = 0; r0 < rows; r0 += 16)
+      tile16(x + c0 * xcs + r0, xcs, rows - r0 < 16 ? rows - r0 : 16, cn, dst + r0 * ldd + c0, ldd);
   }
+}
+
+inline void tile8(const double* x, int64_t xcs, int64_t rn, int64_t cn, double* dst, int64_t ldd) {
+  __m512d v[8];
+  if (rn == 8 && cn == 8) {
+    for (int c = 0; c < 8; c++) v[c] = _mm512_loadu_pd(x + c * xcs);
+    transpose8(v);
+    for (int r = 0; r < 8; r++) _mm512_storeu_pd(dst + r * ldd, v[r]);
+    return;
+  }
+  const __mmask8 lm = lanes8(rn), sm = lanes8(cn);
+  for (int c = 0; c < 8; c++) v[c] = c < cn ? _mm512_maskz_loadu_pd(lm, x + c * xcs) : _mm512_setzero_pd();
+  transpose8(v);
+  for (int r = 0; r < rn; r++) _mm512_mask_storeu_pd(dst + r * ldd, sm, v[r]);
 }
 
 inline void gather_tile_512(const double* x, int64_t xrs, int64_t xcs, int64_t rows, int64_t cols, double* dst,
@@ -102,16 +126,8 @@ inline void gather_tile_512(const double* x, int64_t xrs, int64_t xcs, int64_t r
   if (xrs != 1 || xcs == 1) return gather_tile_generic(x, xrs, xcs, rows, cols, dst, ldd);
   for (int64_t c0 = 0; c0 < cols; c0 += 8) {
     const int64_t cn = cols - c0 < 8 ? cols - c0 : 8;
-    const __mmask8 sm = lanes8(cn);
-    for (int64_t r0 = 0; r0 < rows; r0 += 8) {
-      const int64_t rn = rows - r0 < 8 ? rows - r0 : 8;
-      const __mmask8 lm = lanes8(rn);
-      __m512d v[8];
-      for (int c = 0; c < 8; c++)
-        v[c] = c < cn ? _mm512_maskz_loadu_pd(lm, x + (c0 + c) * xcs + r0) : _mm512_setzero_pd();
-      transpose8(v);
-      for (int r = 0; r < rn; r++) _mm512_mask_storeu_pd(dst + (r0 + r) * ldd + c0, sm, v[r]);
-    }
+    for (int64_t r0 = 0; r0 < rows; r0 += 8)
+      tile8(x + c0 * xcs + r0, xcs, rows - r0 < 8 ? rows - r0 : 8, cn, dst + r0 * ldd + c0, ldd);
   }
 }
 
