@@ -32,29 +32,14 @@ const fixture = JSON.parse(readFileSync(new URL("./fixtures/seeds.json", import.
   Record<string, string>
 >;
 
-// torch.linspace(0, 2π, 25) differs from PyTorch's in the last bits from index 12 on, so
-// sin(a[12]) prints 1.5100e-07 where PyTorch prints -8.7423e-08: PyTorch converts start and
-// end to float32 first, and its compiled kernel rounds start + step*i and
-// end - step*(steps-1-i) once (an FMA); src/ops/creation.ts rounds end - round(step*k) twice
-// and keeps end = 2π in float64.
-const LINSPACE = "torch.linspace's last bits differ from PyTorch's (src/ops/creation.ts linspace)";
-
 /** Cells that differ from PyTorch because of a known library gap or bug: seed → cell → why. */
 const TODO: Record<string, Record<string, string>> = {
   "003_363cdd448c3cd977": {
-    "In [None] #6": LINSPACE,
-    "In [None] #8": LINSPACE,
-    "In [None] #9": LINSPACE,
     // After the SGD step the weights are no longer short binary fractions, so float32 sums
     // depend on their order: Kindling's 1000-term dot products round differently from
     // OpenBLAS's sgemm, and the bias gradient accumulated over six backward passes prints
     // -9.492206573486328 (PyTorch: -9.492204666137695; in float64 it is -9.49220645860914).
     "In [None] #25": "float32 summation order: the accumulated bias gradient differs from PyTorch's in the last 2 ulp",
-  },
-  "004_9c66c86ad8bcd270": {
-    "In [27]": "torch.nn.functional.binaryCrossEntropyWithLogits is in progress in src/nn/functional.ts",
-    "In [28]": "follows In [27], which needs binaryCrossEntropyWithLogits",
-    "In [31]": "follows In [27], which needs binaryCrossEntropyWithLogits",
   },
 };
 

@@ -5,7 +5,7 @@ import { broadcastShapes, shapeStr } from "../core/shape.js";
 import { backend } from "../backend/backend.js";
 import { type OpDef, anyRequiresGrad, record } from "../autograd/function.js";
 import { empty } from "./util.js";
-import { unsafeView } from "./shape.js";
+import { squeezeIntermediate, unsafeView } from "./shape.js";
 
 function checkSameDtype(a: Tensor, b: Tensor): void {
   if (a.dtype !== b.dtype)
@@ -161,7 +161,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     throw new Error(`both arguments to matmul need to be at least 1D, but they are ${da}D and ${db}D`);
   if (da === 1 && db === 1) return dot(a, b);
   if (da === 2 && db === 1) return mv(a, b);
-  if (da === 1 && db === 2) return mm(a.unsqueeze(0), b).squeeze(0);
+  if (da === 1 && db === 2) return squeezeIntermediate(mm(a.unsqueeze(0), b), 0);
   if (da === 2 && db === 2) return mm(a, b);
   if (da >= 3 && db <= 2) return foldedMatmul(a, b, false);
   if (da <= 2 && db >= 3) return foldedMatmul(b.mT, da === 2 ? a.t() : a, true);

@@ -91,8 +91,21 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
 
 const SqueezeBackward: OpDef = { name: "SqueezeBackward0", backward: (ctx, g) => [g.reshape(ctx.inputShapes[0] as number[])] };
 const SqueezeDimBackward: OpDef = { name: "SqueezeBackward1", backward: (ctx, g) => [g.reshape(ctx.inputShapes[0] as number[])] };
+const SqueezeInplaceDimBackward: OpDef = { ...SqueezeDimBackward, name: "SqueezeBackward3" };
 /** Removes size-1 dims: all of them, or those listed. */
 export function squeeze(x: Tensor, dim?: number | number[]): Tensor {
+  return squeezeAs(x, dim, dim === undefined ? SqueezeBackward : SqueezeDimBackward);
+}
+
+/**
+ * `squeeze(x, dim)` for an op's own fresh intermediate, which PyTorch squeezes in place
+ * (`squeeze_`), so the node carries the in-place name users see in `gradFn`.
+ */
+export function squeezeIntermediate(x: Tensor, dim: number): Tensor {
+  return squeezeAs(x, dim, SqueezeInplaceDimBackward);
+}
+
+function squeezeAs(x: Tensor, dim: number | number[] | undefined, def: OpDef): Tensor {
   const nd = x._shape.length;
   const drop = new Set(
     dim === undefined ? x._shape.map((s, i) => (s === 1 ? i : -1)).filter((i) => i >= 0) : normalizeDims(typeof dim === "number" ? [dim] : dim, nd).filter((d) => nd > 0 && x._shape[d] === 1),
@@ -100,7 +113,7 @@ export function squeeze(x: Tensor, dim?: number | number[]): Tensor {
   const shape = x._shape.filter((_, i) => !drop.has(i));
   const strides = x._strides.filter((_, i) => !drop.has(i));
   const out = x._view(shape, strides, x._offset);
-  if (anyRequiresGrad(x)) record(dim === undefined ? SqueezeBackward : SqueezeDimBackward, [x], out, [], undefined);
+  if (anyRequiresGrad(x)) record(def, [x], out, [], undefined);
   return out;
 }
 

@@ -145,27 +145,15 @@ const ROWS: OpRow[] = [
   forwardOnly("any", (x, a) => x[0].any(a.dim as number | undefined, { keepdim: a.keepdim })),
 ];
 
-/** The checks run per sample. */
-type Check = "forward" | "backward" | "gradFn" | "gradcheck" | "gradgradcheck";
-
 /**
- * Known differences from PyTorch, reported to the op owners: the affected checks are marked
- * `todo` so the suite stays green while they are open. `sample` limits an entry to one sample.
+ * Where Kindling follows the seed walkthroughs (the specification) over PyTorch 1.13: a norm
+ * over all elements prints `NormBackward0` in the seeds; 1.13 names it `NormBackward1` (a norm
+ * along dims is `NormBackward1` in both).
  */
-interface KnownIssue {
-  op: string;
-  sample?: string;
-  checks: Check[];
-  reason: string;
+function expectedNodeName(op: string, sample: FixtureSample, torchName: string | null): string | null {
+  const overAll = op === "norm" && !("dim" in sample.args);
+  return overAll && torchName === "NormBackward1" ? "NormBackward0" : torchName;
 }
-
-const GRAD_FN_NAMES = "grad_fn name differs from PyTorch's";
-const KNOWN: KnownIssue[] = [
-  ...["p=2", "p=fro", "p=1", "p=inf", "p=3", "p=2, 0-dim", "p=inf with ties"].map(
-    (sample): KnownIssue => ({ op: "norm", sample, checks: ["gradFn"], reason: `${GRAD_FN_NAMES}: a norm over all elements is NormBackward1 in 1.13 (Kindling: NormBackward0, as the seed walkthroughs print)` }),
-  ),
-  { op: "matmul", sample: "1-d @ 2-d", checks: ["gradFn"], reason: `${GRAD_FN_NAMES}: SqueezeBackward3 (in-place squeeze_) in 1.13 (Kindling: SqueezeBackward1)` },
-];
 
 /**
  * float32 tolerances loosened where PyTorch's own float32 answer is the less accurate one.
@@ -178,10 +166,6 @@ const LOOSE32: { op: string; sample: string; tol: Tolerance }[] = [
 
 function tol32(op: string, sample: string): Tolerance {
   return LOOSE32.find((l) => l.op === op && l.sample === sample)?.tol ?? TOL32;
-}
-
-function todoFor(op: string, sample: string, check: Check): string | undefined {
-  return KNOWN.find((k) => k.op === op && (k.sample === undefined || k.sample === sample) && k.checks.includes(check))?.reason;
 }
 
 const fixture = loadOpFixture();
@@ -244,7 +228,7 @@ function checkBackward(row: OpRow, sample: FixtureSample, dtype: torch.DType, to
 function checkGradFn(row: OpRow, sample: FixtureSample): void {
   const { outputs } = runSample(row, sample, torch.float64);
   const names = outputs.map((o) => o.gradFn?.name() ?? null);
-  assert.deepEqual(names, sample.float64.outputs.map((o) => o.gradFn));
+  assert.deepEqual(names, sample.float64.outputs.map((o) => expectedNodeName(row.name, sample, o.gradFn)));
 }
 
 test("every row of the table has PyTorch samples, and every fixture op a row", () => {
@@ -252,7 +236,6 @@ test("every row of the table has PyTorch samples, and every fixture op a row", (
     ROWS.map((r) => r.name).sort(),
     fixture.ops.map((o) => o.name).sort(),
   );
-  for (const k of KNOWN) assert.ok(rowsByName.has(k.op), `known issue for unknown op ${k.op}`);
 });
 
 function defineOp(op: FixtureOp): void {
@@ -261,20 +244,19 @@ function defineOp(op: FixtureOp): void {
   describe(`op ${op.name}`, () => {
     for (const sample of op.samples) {
       describe(sample.desc, () => {
-        const todo = (check: Check) => ({ todo: todoFor(op.name, sample.desc, check) });
-        test("float64 forward", todo("forward"), () => checkForward(row, sample, torch.float64, TOL64));
-        test("float32 forward", todo("forward"), () => checkForward(row, sample, torch.float32, tol32(op.name, sample.desc)));
-        test("grad_fn", todo("gradFn"), () => checkGradFn(row, sample));
+        test("float64 forward", () => checkForward(row, sample, torch.float64, TOL64));
+        test("float32 forward", () => checkForward(row, sample, torch.float32, tol32(op.name, sample.desc)));
+        test("grad_fn", () => checkGradFn(row, sample));
         if (!row.differentiable) return;
-        test("float64 backward", todo("backward"), () => checkBackward(row, sample, torch.float64, TOL64));
-        test("float32 backward", todo("backward"), () => checkBackward(row, sample, torch.float32, tol32(op.name, sample.desc)));
+        test("float64 backward", () => checkBackward(row, sample, torch.float64, TOL64));
+        test("float32 backward", () => checkBackward(row, sample, torch.float32, tol32(op.name, sample.desc)));
         if (sample.kink) return;
         const fn = asFunction(row, sample);
-        test("gradcheck", todo("gradcheck"), () => {
+        test("gradcheck", () => {
           assert.equal(gradcheck(fn, runSample(row, sample, torch.float64).leaves), true);
         });
         if (!row.smooth || sample.smooth === false) return;
-        test("gradgradcheck", todo("gradgradcheck"), () => {
+        test("gradgradcheck", () => {
           assert.equal(gradgradcheck(fn, runSample(row, sample, torch.float64).leaves), true);
         });
       });
