@@ -8,6 +8,7 @@ import { type RemovableHandle, addHook } from "../autograd/node.js";
 import { type OpDef, type OpNode, record } from "../autograd/function.js";
 import { isGradEnabled, noGrad } from "../autograd/gradMode.js";
 import { Parameter } from "./parameter.js";
+import { zerosLike } from "../ops/creation.js";
 
 /**
  * Runs before `forward` with the call's arguments; returning an array replaces them (any other
@@ -42,6 +43,14 @@ export interface IncompatibleKeys {
   missingKeys: string[];
   /** Keys the state dict has but the module lacks. */
   unexpectedKeys: string[];
+}
+
+/** @internal What `_loadFromStateDict` notes while matching a state dict. */
+export interface LoadResult extends IncompatibleKeys {
+  /** Error messages (size mismatches, non-tensors). */
+  errors: string[];
+  /** `[target, value]` pairs, copied only when nothing failed. */
+  copies: [Tensor, Tensor][];
 }
 
 /** Options of the `named*` traversals. */
@@ -158,6 +167,10 @@ class BackwardHooks {
     const { outputs, node } = hookIdentity(positions.map((i) => args[i] as Tensor));
     node.registerHook((gradInputs) => {
       let packed = this.pack(positions, gradInputs, this.numInputs);
+      // PyTorch routes every tensor argument through its node; those that need no gradient get zeros.
+      args.forEach((a, i) => {
+        if (a instanceof Tensor && !a.requiresGrad) packed[i] = zerosLike(a);
+      });
       for (const hook of this.module._backwardHooks.slice()) {
         const result = hook(this.module, packed, this.gradOutputs);
         if (result === undefined) continue;
@@ -179,8 +192,12 @@ class BackwardHooks {
     const positions = items.flatMap((a, i) => (a instanceof Tensor && a.requiresGrad ? [i] : []));
     if (positions.length === 0) return output;
     const { outputs, node } = hookIdentity(positions.map((i) => items[i] as Tensor));
+    // The engine hands a node zeros for outputs that got no gradient; PyTorch's hooks see None.
+    const received = new Set<number>();
+    positions.forEach((_, k) => node.registerPrehook(() => void received.add(k), k));
     node.registerHook((_gradInputs, gradOutputs) => {
-      this.gradOutputs = this.pack(positions, gradOutputs, items.length);
+      this.gradOutputs = this.pack(positions, gradOutputs.map((g, k) => (received.has(k) ? g : null)), items.length);
+      received.clear();
       if (this.inputPositions.length > 0) return;
       // No input needs a gradient: the hooks run now, with no gradient to replace.
       const none = new Array<Tensor | null>(this.numInputs).fill(null);
@@ -629,7 +646,8 @@ export class Module {
   /**
    * Copies values from a state dict (a `Map` or a plain object) into the parameters and
    * buffers, without gradient (PyTorch's `load_state_dict`). With `strict` (the default), keys
-   * must match exactly.
+   * must match exactly. Every entry is checked before anything is copied, so a failed load
+   * leaves the module untouched (PyTorch copies the entries that fit before it throws).
    * @returns the keys that did not match.
    * @throws PyTorch's "Error(s) in loading state_dict for Net:" listing missing keys,
    * unexpected keys and size mismatches.
@@ -641,9 +659,10 @@ export class Module {
     const missingKeys: string[] = [];
     const unexpectedKeys: string[] = [];
     const errors: string[] = [];
+    const copies: [Tensor, Tensor][] = [];
     const all = stateDict instanceof Map ? new Map(stateDict) : new Map(Object.entries(stateDict));
     const load = (m: Module, local: StateDict, prefix: string): void => {
-      m._loadFromStateDict(local, prefix, missingKeys, unexpectedKeys, errors);
+      m._loadFromStateDict(local, prefix, { missingKeys, unexpectedKeys, errors, copies });
       for (const [name, child] of m._modules) {
         if (!child) continue;
         const childPrefix = `${prefix}${name}.`;
@@ -657,14 +676,19 @@ export class Module {
       if (missingKeys.length) errors.unshift(`Missing key(s) in state_dict: ${quoted(missingKeys)}. `);
     }
     if (errors.length) throw new Error(`Error(s) in loading state_dict for ${this._getName()}:\n\t${errors.join("\n\t")}`);
+    noGrad(() => {
+      for (const [target, input] of copies) target.copy_(input);
+    });
     return { missingKeys, unexpectedKeys };
   }
 
   /**
-   * @internal Loads this module's own entries from `stateDict` (keys `prefix + name`), noting
-   * missing and unexpected keys and errors; overridden where old checkpoints lack an entry.
+   * @internal Matches this module's own entries against `stateDict` (keys `prefix + name`),
+   * noting missing and unexpected keys, errors, and the copies to make once all is checked;
+   * overridden where old checkpoints lack an entry.
    */
-  _loadFromStateDict(stateDict: StateDict, prefix: string, missingKeys: string[], unexpectedKeys: string[], errors: string[]): void {
+  _loadFromStateDict(stateDict: StateDict, prefix: string, result: LoadResult): void {
+    const { missingKeys, unexpectedKeys, errors, copies } = result;
     const local = new Map<string, Tensor>();
     for (const [name, p] of this._parameters) if (p) local.set(name, p);
     for (const [name, b] of this._buffers) if (b && !this._nonPersistentBuffers.has(name)) local.set(name, b);
@@ -683,7 +707,7 @@ export class Module {
         errors.push(`size mismatch for ${key}: copying a param with shape ${input.shape} from checkpoint, the shape in current model is ${target.shape}.`);
         continue;
       }
-      noGrad(() => target.copy_(input));
+      copies.push([target, input]);
     }
     for (const key of stateDict.keys()) {
       if (!key.startsWith(prefix)) continue;

@@ -19,7 +19,21 @@ const fixture = JSON.parse(readFileSync(new URL("../fixtures/nn.json", import.me
   stateDict: Record<string, string[]>;
   loadErrors: Record<string, { error?: string; missingKeys?: string[]; unexpectedKeys?: string[] }>;
   errors: Record<string, string>;
+  backwardHooks: {
+    w: number[];
+    b: number[];
+    x: number[];
+    g: number[];
+    cases: Record<string, { log: HookCall[]; gradFn?: string; xGrad?: number[]; weightGrad?: number[] }>;
+  };
 };
+
+/** One call of a full backward hook as the fixture records it (tensors flattened, None as null). */
+interface HookCall {
+  module: string;
+  gradInput: (number[] | null)[];
+  gradOutput: (number[] | null)[];
+}
 
 /** Python's str() of a KeyError quotes its message; the message itself is what we throw. */
 function pythonMessage(text: string): string {
@@ -103,6 +117,25 @@ function convNet(): nn.Sequential {
   );
 }
 
+/** Every container nested in one model, with layers whose reprs carry options. */
+class Nested extends nn.Module {
+  stem = new nn.Sequential(
+    new nn.Conv2d(3, 8, [3, 5], { stride: [2, 1], padding: [1, 2], dilation: [1, 2], groups: 1, bias: false }),
+    new nn.BatchNorm2d(8, { eps: 1e-3, momentum: 0.01 }),
+    new nn.LeakyReLU(0.1),
+  );
+  blocks = new nn.ModuleList([
+    new nn.Sequential(new nn.Conv2d(8, 8, 3, { padding: "same", groups: 4 }), new nn.GroupNorm(2, 8), new nn.GELU()),
+    new nn.ModuleDict({ up: new nn.ConvTranspose2d(8, 4, 2, { stride: 2 }), norm: new nn.BatchNorm2d(4, { affine: false }) }),
+  ]);
+  heads = new nn.ModuleDict({
+    cls: new nn.Sequential(new nn.AdaptiveAvgPool2d(1), new nn.Flatten(), new nn.Dropout(0.1), new nn.Linear(4, 10)),
+    emb: new nn.Embedding(5, 4, { paddingIdx: 2 }),
+  });
+  norm = new nn.LayerNorm(4, { eps: 1e-6 });
+  act = new nn.Softmax(-1);
+}
+
 const reprCases: Record<string, () => nn.Module> = {
   TinyModel: () => new TinyModel(),
   convNet,
@@ -134,6 +167,7 @@ const reprCases: Record<string, () => nn.Module> = {
     new nn.ModuleList([new nn.MSELoss(), new nn.L1Loss(), new nn.SmoothL1Loss(), new nn.CrossEntropyLoss(), new nn.NLLLoss(), new nn.BCELoss(), new nn.BCEWithLogitsLoss()]),
   ModuleDict: () => new nn.ModuleDict({ act: new nn.ReLU(), fc: new nn.Linear(2, 2) }),
   "empty Sequential": () => new nn.Sequential(),
+  Nested: () => new Nested(),
 };
 
 describe("module reprs match PyTorch", () => {
@@ -161,6 +195,7 @@ describe("registration and traversal", () => {
     assert.deepEqual([...convNet().stateDict().keys()], fixture.stateDict.convNet);
     const resnet = new ResNetish();
     assert.deepEqual([...resnet.stateDict().keys()], fixture.stateDict.ResNetish);
+    assert.deepEqual([...new Nested().stateDict().keys()], fixture.stateDict.Nested);
     const count = resnet.stateDict().get("layer1.1.downsample.1.num_batches_tracked") as Tensor;
     assert.equal(count.dtype, int64);
     assert.deepEqual([...count.shape], []);
@@ -293,6 +328,19 @@ describe("state dicts", () => {
     assert.deepEqual(new TinyModel().loadStateDict(nonStrict, { strict: false }), { missingKeys, unexpectedKeys });
   });
 
+  test("a failed load leaves every parameter and buffer as it was", () => {
+    const model = convNet();
+    const before = [...model.stateDict()].map(([k, v]) => [k, v.clone()] as const);
+    const other = new Map([...convNet().stateDict()].map(([k, v]) => [k, v.add(1)]));
+    other.set("8.bias", zeros([3]));
+    assert.throws(() => model.loadStateDict(other), /size mismatch for 8.bias/);
+    other.delete("8.bias");
+    assert.throws(() => model.loadStateDict(other), /Missing key\(s\) in state_dict: "8.bias"/);
+    for (const [k, v] of before) assert.ok((model.stateDict().get(k) as Tensor).equal(v), k);
+    assert.deepEqual(model.loadStateDict(other, { strict: false }).missingKeys, ["8.bias"]);
+    assert.ok((model.stateDict().get("0.weight") as Tensor).equal(other.get("0.weight") as Tensor));
+  });
+
   test("a state dict without num_batches_tracked loads, as PyTorch loads one without version metadata", () => {
     const sd = new Map([...convNet().stateDict()].filter(([k]) => !k.endsWith("num_batches_tracked")));
     assert.deepEqual(convNet().loadStateDict(sd), { missingKeys: fixture.loadErrors.batchCountMissing.missingKeys, unexpectedKeys: [] });
@@ -338,6 +386,104 @@ describe("hooks", () => {
     });
     fc.call(ones([3, 2])).sum().backward();
     assert.deepEqual(gradInput, [null]);
+  });
+});
+
+describe("full backward hooks receive PyTorch's grad_input and grad_output", () => {
+  const h = fixture.backwardHooks;
+  const x = (): Tensor => tensor(h.x).reshape([2, 3]);
+  const g = tensor(h.g).reshape([2, 2]);
+  const flat = (t: Tensor | null): number[] | null => (t === null ? null : Array.from(t.detach().contiguous().numpy()));
+
+  function linear(): nn.Linear {
+    const fc = new nn.Linear(3, 2);
+    fc.loadStateDict({ weight: tensor(h.w).reshape([2, 3]), bias: tensor(h.b) });
+    return fc;
+  }
+
+  /** Registers a hook that logs what it receives, and optionally scales grad_input. */
+  function record(m: nn.Module, log: HookCall[], name: string, replace?: number): void {
+    m.registerFullBackwardHook((_m, gradInput, gradOutput) => {
+      log.push({ module: name, gradInput: gradInput.map(flat), gradOutput: gradOutput.map(flat) });
+      if (replace !== undefined) return gradInput.map((t) => (t === null ? null : t.mul(replace)));
+    });
+  }
+
+  function check(name: string, log: HookCall[], xGrad?: Tensor | null): void {
+    const expected = h.cases[name];
+    assert.deepEqual(log, expected.log);
+    if (expected.xGrad) assert.deepEqual(flat(xGrad ?? null), expected.xGrad);
+  }
+
+  test("a Linear whose hook doubles grad_input", () => {
+    const log: HookCall[] = [];
+    const fc = linear();
+    record(fc, log, "fc", 2);
+    const xi = x().requiresGrad_();
+    const y = fc.call(xi);
+    assert.equal(y.gradFn?.name(), h.cases.linear.gradFn);
+    y.backward(g);
+    check("linear", log, xi.grad);
+    assert.deepEqual(flat(fc.weight.grad), h.cases.linear.weightGrad);
+  });
+
+  test("an input that needs no gradient gets null", () => {
+    const log: HookCall[] = [];
+    const fc = linear();
+    record(fc, log, "fc");
+    fc.call(x()).backward(g);
+    check("inputWithoutGrad", log);
+    assert.deepEqual(flat(fc.weight.grad), h.cases.inputWithoutGrad.weightGrad);
+  });
+
+  test("one entry per argument: zeros for a tensor without grad, null for a number", () => {
+    class Mix extends nn.Module {
+      override forward(a: Tensor, b: Tensor, scale: number): Tensor {
+        return a.mul(b).sum(1).mul(scale).add(a.select(1, 0));
+      }
+    }
+    const log: HookCall[] = [];
+    const mix = new Mix();
+    record(mix, log, "mix");
+    const xi = x().requiresGrad_();
+    mix.call(xi, tensor([...h.x.slice(3), ...h.x.slice(0, 3)]).reshape([2, 3]), 3).backward(tensor([1, -1]));
+    check("mix", log, xi.grad);
+  });
+
+  for (const used of ["both", "first"] as const)
+    test(`a module with two outputs, ${used} used`, () => {
+      class Pair extends nn.Module {
+        override forward(a: Tensor): [Tensor, Tensor] {
+          return [a.mul(2), a.sin()];
+        }
+      }
+      const log: HookCall[] = [];
+      const pair = new Pair();
+      record(pair, log, "pair");
+      const xi = x().requiresGrad_();
+      const [a, s] = pair.call(xi);
+      const loss = used === "both" ? a.sum().add(s.mul(3).sum()) : a.mul(g.sum()).sum();
+      loss.backward();
+      const expected = h.cases[`pair ${used}`];
+      assert.equal(log.length, 1);
+      assert.deepEqual(log[0].gradOutput[1] === null, expected.log[0].gradOutput[1] === null);
+      const close = (got: number[] | null, want: number[] | null): void =>
+        assert.ok(got !== null && want !== null && got.every((v, i) => Math.abs(v - want[i]) < 1e-6), `${got} vs ${want}`);
+      close(log[0].gradInput[0], expected.log[0].gradInput[0]);
+      close(log[0].gradOutput[0], expected.log[0].gradOutput[0]);
+      close(flat(xi.grad), expected.xGrad ?? null);
+    });
+
+  test("hooks on a Sequential and its children fire in PyTorch's order", () => {
+    const log: HookCall[] = [];
+    const head = new nn.Linear(2, 1);
+    head.loadStateDict({ weight: tensor([[1.5, -1]]), bias: tensor([0.25]) });
+    const seq = new nn.Sequential(linear(), new nn.ReLU(), head);
+    record(seq, log, "seq");
+    [...seq].forEach((m, i) => record(m, log, String(i)));
+    const xi = x().requiresGrad_();
+    seq.call(xi).sum().backward();
+    check("sequential", log, xi.grad);
   });
 });
 

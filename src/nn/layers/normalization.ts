@@ -3,7 +3,7 @@ import type { Tensor } from "../../core/tensor.js";
 import { type DType, int64 } from "../../core/dtype.js";
 import { empty, ones, tensor, zeros } from "../../ops/creation.js";
 import { batchNorm, groupNorm, layerNorm } from "../../ops/conv.js";
-import { Module, type StateDict } from "../module.js";
+import { type LoadResult, Module, type StateDict } from "../module.js";
 import { Parameter } from "../parameter.js";
 import { ones_, zeros_ } from "../init.js";
 import { pyBool, pyFloat, pyInts } from "./repr.js";
@@ -152,10 +152,10 @@ export abstract class _BatchNorm extends Module {
    * @internal As PyTorch does for state dicts without version metadata (checkpoints older than
    * the `num_batches_tracked` buffer), a missing batch count loads as 0.
    */
-  override _loadFromStateDict(stateDict: StateDict, prefix: string, missingKeys: string[], unexpectedKeys: string[], errors: string[]): void {
+  override _loadFromStateDict(stateDict: StateDict, prefix: string, result: LoadResult): void {
     const key = `${prefix}num_batches_tracked`;
     if (this.trackRunningStats && !stateDict.has(key)) stateDict.set(key, tensor(0n, { dtype: int64 }));
-    super._loadFromStateDict(stateDict, prefix, missingKeys, unexpectedKeys, errors);
+    super._loadFromStateDict(stateDict, prefix, result);
   }
 
   override extraRepr(): string {
