@@ -46,7 +46,8 @@ export interface AdagradState {
  */
 export class Adagrad extends Optimizer<AdagradHyper, AdagradState> {
   constructor(params: Params<AdagradHyper>, options: Partial<AdagradHyper> = {}) {
-    const hyper: AdagradHyper = { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false, ...options };
+    // PyTorch's order, which its state dicts list the hyper-parameters in.
+    const hyper: AdagradHyper = { lr: 1e-2, lrDecay: 0, eps: 1e-10, weightDecay: 0, initialAccumulatorValue: 0, maximize: false, ...options };
     if (!(hyper.lr >= 0)) throw new Error(`Invalid learning rate: ${hyper.lr}`);
     if (!(hyper.lrDecay >= 0)) throw new Error(`Invalid lr_decay value: ${hyper.lrDecay}`);
     if (!(hyper.weightDecay >= 0)) throw new Error(`Invalid weight_decay value: ${hyper.weightDecay}`);

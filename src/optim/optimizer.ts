@@ -226,10 +226,18 @@ export abstract class Optimizer<H extends Hyper = Hyper, S extends object = obje
         if (!index.has(p)) index.set(p, start + i);
       });
       start += group.params.length;
-      const packed: { params: number[]; [key: string]: unknown } = { params: group.params.map((p) => index.get(p) as number) };
-      for (const [key, value] of Object.entries(group))
-        if (key !== "params") packed[toSnakeCase(key)] = Array.isArray(value) ? [...value] : value;
-      return packed;
+      const packed: Record<string, unknown> = {};
+      // The defaults' order first (PyTorch's), then what schedulers added, then params.
+      const keys = new Set([...Object.keys(this.defaults), ...Object.keys(group)]);
+      keys.delete("params");
+      const values = group as unknown as Record<string, unknown>;
+      for (const key of keys) {
+        const value = values[key];
+        if (key in values) packed[toSnakeCase(key)] = Array.isArray(value) ? [...value] : value;
+      }
+      // Last, as in PyTorch's state dicts.
+      packed.params = group.params.map((p) => index.get(p) as number);
+      return packed as { params: number[]; [key: string]: unknown };
     });
     const state: Record<number, Record<string, unknown>> = {};
     for (const [p, s] of this.state) {

@@ -54,7 +54,8 @@ export interface RMSpropState {
  */
 export class RMSprop extends Optimizer<RMSpropHyper, RMSpropState> {
   constructor(params: Params<RMSpropHyper>, options: Partial<RMSpropHyper> = {}) {
-    const hyper: RMSpropHyper = { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false, ...options };
+    // PyTorch's order, which its state dicts list the hyper-parameters in.
+    const hyper: RMSpropHyper = { lr: 1e-2, momentum: 0, alpha: 0.99, eps: 1e-8, centered: false, weightDecay: 0, maximize: false, ...options };
     if (!(hyper.lr >= 0)) throw new Error(`Invalid learning rate: ${hyper.lr}`);
     if (!(hyper.eps >= 0)) throw new Error(`Invalid epsilon value: ${hyper.eps}`);
     if (!(hyper.momentum >= 0)) throw new Error(`Invalid momentum value: ${hyper.momentum}`);
@@ -70,7 +71,10 @@ export class RMSprop extends Optimizer<RMSpropHyper, RMSpropState> {
       if (g === null) continue;
       let s = this.state.get(p);
       if (s === undefined) {
+        // PyTorch's key order: step, square_avg, momentum_buffer, grad_avg.
         s = { step: 0, squareAvg: zerosLike(p) };
+        if (momentum > 0) s.momentumBuffer = zerosLike(p);
+        if (centered) s.gradAvg = zerosLike(p);
         this.state.set(p, s);
       }
       s.step += 1;

@@ -26,11 +26,25 @@ interface OptimizerCase {
   float32: number[][][];
 }
 
+/** A state value as the fixture writes it: tensors as dtype, shape and values; the rest as JSON. */
+type StateValue = { dtype: "float32" | "float64"; shape: number[]; values: number[] } | number | boolean | null | number[];
+
+interface StateDictCase {
+  name: string;
+  optimizer: OptimizerCase["optimizer"];
+  options: Record<string, number | boolean>;
+  state: Record<string, Record<string, StateValue>>;
+  paramGroups: Record<string, StateValue>[];
+  paramsAt: number[][];
+  paramsAfter: number[][];
+}
+
 interface Fixture {
   steps: number;
   params: FlatTensor[];
   coefs: FlatTensor[];
   optimizers: OptimizerCase[];
+  stateDicts: StateDictCase[];
 }
 
 const fixture = JSON.parse(readFileSync(new URL("../fixtures/optim.json", import.meta.url), "utf8")) as Fixture;
@@ -238,4 +252,67 @@ describe("Optimizer bookkeeping", () => {
     const bad = { state: { 7: { momentum_buffer: null } }, param_groups: sd.param_groups };
     assert.throws(() => new optim.SGD([a, b], { lr: 0.1 }).loadStateDict(bad), /state for parameter 7/);
   });
+});
+
+describe("state dicts have PyTorch's layout, and PyTorch's load into Kindling", () => {
+  /** PyTorch's implementation switches, which Kindling's optimizers do not have. */
+  const FLAGS = new Set(["foreach", "capturable", "differentiable", "fused"]);
+  const isTensor = (v: unknown): v is { dtype: string; shape: number[]; values: number[] } => typeof v === "object" && v !== null && "dtype" in v;
+  const decodeState = (v: StateValue): unknown =>
+    isTensor(v) ? torch.tensor(v.values, { dtype: v.dtype === "float64" ? torch.float64 : torch.float32 }).reshape(v.shape) : v;
+  const flatOf = (params: Tensor[]): number[][] => params.map((p) => Array.from(p.detach().numpy()));
+
+  /** The case's optimizer, two groups (the second at half the lr), on float32 parameters with these values. */
+  function setUp(c: StateDictCase, values: number[][]): { params: Tensor[]; opt: Optimizer; step: () => void } {
+    const params = fixture.params.map((p, i) => torch.tensor(values[i]).reshape(p.shape).requiresGrad_());
+    const coefs = fixture.coefs.map((co) => torch.tensor(co.values).reshape(co.shape));
+    const Ctor = optim[c.optimizer] as unknown as new (p: unknown, o: unknown) => Optimizer;
+    const opt = new Ctor([{ params: [params[0]] }, { params: params.slice(1), lr: (c.options.lr as number) / 2 }], c.options);
+    const step = (): void => {
+      opt.zeroGrad();
+      loss(params, coefs).backward();
+      opt.step();
+    };
+    return { params, opt, step };
+  }
+
+  for (const c of fixture.stateDicts) {
+    test(`${c.name}: stateDict() after two steps`, () => {
+      const { opt, step } = setUp(c, fixture.params.map((p) => p.values));
+      step();
+      step();
+      const sd = opt.stateDict();
+      assert.deepEqual(Object.keys(sd.state), Object.keys(c.state), "parameters with state");
+      for (const [i, expected] of Object.entries(c.state)) {
+        const got = sd.state[Number(i)];
+        assert.deepEqual(Object.keys(got), Object.keys(expected), `state ${i} keys`);
+        for (const [k, v] of Object.entries(expected)) {
+          const value = got[k];
+          if (!isTensor(v)) {
+            assert.deepEqual(value, v, `state ${i}.${k}`);
+            continue;
+          }
+          assert.ok(value instanceof torch.Tensor, `state ${i}.${k} is a tensor`);
+          assert.equal(value.dtype.name, v.dtype, `state ${i}.${k} dtype`);
+          assert.deepEqual([...value.shape], v.shape, `state ${i}.${k} shape`);
+          assertClose(Array.from(value.numpy()), v.values, 1e-5, 1e-6, `state ${i}.${k}`);
+        }
+      }
+      c.paramGroups.forEach((expected, g) => {
+        const keys = Object.keys(expected).filter((k) => !FLAGS.has(k));
+        assert.deepEqual(Object.keys(sd.param_groups[g]), keys, `group ${g} keys, in PyTorch's order`);
+        for (const k of keys) assert.deepEqual(sd.param_groups[g][k], expected[k], `group ${g}.${k}`);
+      });
+    });
+
+    test(`${c.name}: PyTorch's state dict resumes training`, () => {
+      const { params, opt, step } = setUp(c, c.paramsAt);
+      const state = Object.fromEntries(
+        Object.entries(c.state).map(([i, s]) => [i, Object.fromEntries(Object.entries(s).map(([k, v]) => [k, decodeState(v)]))]),
+      );
+      opt.loadStateDict({ state, param_groups: c.paramGroups as unknown as optim.OptimizerStateDict["param_groups"] });
+      for (let i = 0; i < 3; i++) step();
+      flatOf(params).forEach((p, i) => assertClose(p, c.paramsAfter[i], 1e-5, 1e-6, `param ${i}`));
+    });
+  }
 });
