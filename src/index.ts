@@ -35,6 +35,8 @@ export { matmul, mm, bmm, dot, mv, outer, addmm } from "./ops/linalg.js";
 export { index, indexPut_, indexSelect, gather, scatter, scatterAdd, maskedFill, sliceSpec as slice } from "./ops/indexing.js";
 export type { IndexItem, SliceSpec } from "./ops/indexing.js";
 export { f } from "./utils/fstring.js";
+export { setNumThreads, getNumThreads } from "./backend/backend.js";
+export * as backends from "./backend/backends.js";
 export * as F from "./nn/functional.js";
 export * as optim from "./optim/index.js";
 export * as io from "./io/index.js";

@@ -30,6 +30,12 @@ export type ReduceKernel = "sum" | "prod" | "max" | "min" | "all" | "any" | "sum
 export interface Backend {
   /** Shown by `torch.backends.current()`. */
   readonly name: string;
+  /** The instruction-set family its kernels run on ("avx512", "avx2", "generic"); absent for the JS kernels. */
+  isa?(): string;
+  /** Sets the size of the backend's thread pool; absent for single-threaded backends. */
+  setNumThreads?(n: number): void;
+  /** The size of the backend's thread pool; absent for single-threaded backends. */
+  getNumThreads?(): number;
   /** `out[i] = f(x[i])` elementwise. */
   unary(op: UnaryKernel, x: Tensor, out: Tensor, p0: number, p1: number): void;
   /** `out[i] = f(a[i], b[i])` with `a` and `b` broadcast to `out`'s shape. */
@@ -50,13 +56,51 @@ export interface Backend {
 }
 
 let active: Backend = jsBackend;
+/** Backends that `torch.backends.use` can select, by name. */
+const registered = new Map<string, Backend>([[jsBackend.name, jsBackend]]);
+/** The last `setNumThreads` value, applied to threaded backends selected later. */
+let requestedThreads: number | null = null;
 
 /** The backend kernels currently run on. */
 export function backend(): Backend {
   return active;
 }
 
-/** Switches the kernel backend (used by the native addon loader and tests). */
+/** Switches the kernel backend (used by the Node entry point and tests); registers it too. */
 export function setBackend(b: Backend): void {
+  registerBackend(b);
   active = b;
+  if (requestedThreads !== null) b.setNumThreads?.(requestedThreads);
+}
+
+/** Makes a backend selectable by name (the Node entry point registers the native one). */
+export function registerBackend(b: Backend): void {
+  registered.set(b.name, b);
+}
+
+/** The registered backend of that name, or undefined. */
+export function findBackend(name: string): Backend | undefined {
+  return registered.get(name);
+}
+
+/** Names of the registered backends, the JS one first. */
+export function backendNames(): string[] {
+  return [...registered.keys()];
+}
+
+/**
+ * Sets how many threads kernels may use (PyTorch's `torch.set_num_threads`). The JS backend is
+ * single-threaded: it accepts the value and keeps reporting 1; the value is applied to a
+ * threaded backend when one is selected.
+ * @throws RangeError unless `n` is a positive integer.
+ */
+export function setNumThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`set_num_threads expects a positive integer, got ${n}`);
+  requestedThreads = n;
+  active.setNumThreads?.(n);
+}
+
+/** How many threads kernels use: the native pool's size (default: the number of cores), 1 on the JS backend. */
+export function getNumThreads(): number {
+  return active.getNumThreads?.() ?? 1;
 }

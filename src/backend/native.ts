@@ -107,13 +107,16 @@ export function nativeLoadError(): string | null {
   return loadError;
 }
 
-/** Sets the native thread pool's size (default: the number of cores). No-op without the addon. */
+/**
+ * Sets the native thread pool's size whichever backend is active (`torch.setNumThreads` sets
+ * the active backend's). No-op without the addon.
+ */
 export function setNumThreads(n: number): void {
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`setNumThreads: expected a positive integer, got ${n}`);
   loadNativeAddon()?.setNumThreads(n);
 }
 
-/** The native thread pool's size; 1 without the addon (the JS kernels are single-threaded). */
+/** The native thread pool's size (default: the number of cores); 1 without the addon. */
 export function getNumThreads(): number {
   return loadNativeAddon()?.getNumThreads() ?? 1;
 }
@@ -250,6 +253,9 @@ function makeBackend(n: NativeAddon): Backend {
 
   return {
     name: "native",
+    isa: () => n.isa(),
+    setNumThreads: (threads) => n.setNumThreads(threads),
+    getNumThreads: () => n.getNumThreads(),
     unary,
     binary,
     reduce,

@@ -22,18 +22,18 @@ import * as torch from "../../src/index.js";
 import type { Tensor } from "../../src/index.js";
 import { Tensor as TensorClass } from "../../src/core/tensor.js";
 import type { DType } from "../../src/core/dtype.js";
-import { setBackend, backend, type Backend, type UnaryKernel } from "../../src/backend/backend.js";
+import { setBackend, backend, getNumThreads, setNumThreads, type Backend, type UnaryKernel } from "../../src/backend/backend.js";
 import { jsBackend } from "../../src/backend/js/index.js";
 import {
   defaultBackend,
-  getNumThreads,
   loadNativeAddon,
   loadNativeBackend,
   nativeLoadError,
   nativeThresholds,
-  setNumThreads,
 } from "../../src/backend/native.js";
 
+// Before any test switches: the backend the test command selected (through src/node.ts).
+const startBackend = backend().name;
 const native = loadNativeBackend();
 const addon = loadNativeAddon();
 const skip = native ? false : `native addon not built (${nativeLoadError()}); run \`node native/build.mjs\``;
@@ -487,5 +487,53 @@ describe("backend selection", () => {
     assert.equal(auto.name, native ? "native" : "js");
     if (native) assert.equal(defaultBackend({ KINDLING_BACKEND: "native" }), native);
     else assert.throws(() => defaultBackend({ KINDLING_BACKEND: "native" }), /did not load/);
+  });
+});
+
+describe("torch.backends and thread counts", () => {
+  test("the test command runs on native when it is built, on JS with KINDLING_BACKEND=js", () => {
+    const forcedJs = process.env.KINDLING_BACKEND === "js";
+    assert.equal(startBackend, forcedJs || !native ? "js" : "native");
+  });
+
+  test("current, isa, available and use", () => {
+    const previous = backend();
+    try {
+      torch.backends.use("js");
+      assert.equal(torch.backends.current(), "js");
+      assert.equal(torch.backends.isa(), null);
+      assert.equal(torch.getNumThreads(), 1);
+      assert.throws(() => torch.backends.use("gpu"), /no backend named "gpu"/);
+      if (native) {
+        setBackend(native);
+        assert.deepEqual(torch.backends.available(), ["js", "native"]);
+        torch.backends.use("native");
+        assert.equal(torch.backends.current(), "native");
+        assert.ok(ISAS.includes(torch.backends.isa() ?? ""));
+      }
+    } finally {
+      setBackend(previous);
+    }
+  });
+
+  test("setNumThreads: validated, reported by native, kept for a backend selected later", () => {
+    const previous = backend();
+    const saved = torch.getNumThreads();
+    try {
+      assert.throws(() => torch.setNumThreads(0), RangeError);
+      assert.throws(() => torch.setNumThreads(1.5), RangeError);
+      setBackend(jsBackend);
+      torch.setNumThreads(1);
+      assert.equal(torch.getNumThreads(), 1);
+      if (native) {
+        setBackend(native); // takes the value set while JS was active
+        assert.equal(torch.getNumThreads(), 1);
+        torch.setNumThreads(2);
+        assert.equal(torch.getNumThreads(), 2);
+      }
+    } finally {
+      setBackend(previous);
+      torch.setNumThreads(saved);
+    }
   });
 });
