@@ -38,7 +38,9 @@ function rootGrads(roots: readonly Tensor[], grads: readonly (Tensor | null)[]):
   return roots.map((r, i) => {
     const g = grads[i] ?? null;
     if (g === null) {
-      if (numelOf(r._shape) !== 1) throw new Error("grad can be implicitly created only for scalar outputs");
+      // As PyTorch: only an output that requires grad must be a scalar; one that does not
+      // fails later with "does not require grad".
+      if (r.requiresGrad && numelOf(r._shape) !== 1) throw new Error("grad can be implicitly created only for scalar outputs");
       return onesLike(r);
     }
     if (g._shape.length !== r._shape.length || g._shape.some((s, k) => s !== r._shape[k]))

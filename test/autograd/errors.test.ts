@@ -60,6 +60,7 @@ const CASES: Record<string, () => unknown> = {
     y.backward();
   },
   backwardNotRequiringGrad: () => torch.ones(3).sum().backward(),
+  backwardNonScalarNotRequiringGrad: () => torch.ones(3).backward(),
   requiresGradOnInteger: () => long(2).requiresGrad_(),
   changeRequiresGradNonLeaf: () => leaf(2).mul(2).requiresGrad_(false),
   inplaceOnLeaf: () => leaf(2).add_(1),
