@@ -5,7 +5,7 @@
  * JavaScript word for a size; a `DataLoader` is iterable with `for..of`.
  */
 import { Tensor } from "../core/tensor.js";
-import { type Generator, defaultGenerator } from "../core/random.js";
+import { Generator, defaultGenerator } from "../core/random.js";
 import { randperm, tensor } from "../ops/creation.js";
 import { stack } from "../ops/shape.js";
 import { warnOnce } from "./warn.js";
@@ -149,8 +149,8 @@ export interface DataLoaderOptions<T, B> {
   batchSize?: number;
   /** Draw a new random order every epoch (default false). */
   shuffle?: boolean;
-  /** The generator shuffling draws from (default: the global one, seeded by `torch.manualSeed`). */
-  generator?: Generator;
+  /** The generator shuffling draws from (default: a fresh one each epoch, seeded from the global one, as in PyTorch). */
+  generator?: Generator | null;
   /** Drop the last batch when it is smaller than `batchSize` (default false). */
   dropLast?: boolean;
   /** Turns a list of samples into a batch (default `defaultCollate`). */
@@ -159,8 +159,10 @@ export interface DataLoaderOptions<T, B> {
 
 /**
  * Iterates over a dataset in batches (PyTorch's `DataLoader`, single process): each epoch is
- * one `for..of`, in order or, with `shuffle`, in a fresh permutation drawn from `generator`
- * (reproducible for a seed; not the permutation PyTorch would draw).
+ * one `for..of`, in order or, with `shuffle`, in a fresh permutation. Random numbers are drawn
+ * as PyTorch draws them: each epoch takes a 64-bit base seed from `generator` (or the global
+ * generator), shuffled or not; a shuffled epoch without `generator` then seeds a fresh
+ * generator from the global one; the order is `torch.randperm(n, { generator })`.
  *
  * @example
  * const loader = new DataLoader(new TensorDataset(x, y), {
@@ -179,8 +181,8 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
   readonly shuffle: boolean;
   /** Whether a short last batch is dropped. */
   readonly dropLast: boolean;
-  /** The generator shuffling draws from. */
-  readonly generator: Generator;
+  /** The generator shuffling draws from, or null for one seeded from the global generator each epoch. */
+  readonly generator: Generator | null;
   /** Turns a list of samples into a batch. */
   readonly collateFn: (samples: T[]) => B;
 
@@ -192,7 +194,7 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
     this.batchSize = batchSize;
     this.shuffle = shuffle;
     this.dropLast = dropLast;
-    this.generator = options.generator ?? defaultGenerator;
+    this.generator = options.generator ?? null;
     this.collateFn = options.collateFn ?? ((samples: T[]) => collate(samples) as B);
   }
 
@@ -205,7 +207,11 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
   /** One epoch of batches. */
   *[Symbol.iterator](): Iterator<B> {
     const n = this.dataset.length;
-    const order = this.shuffle ? Array.from(randperm(n, { generator: this.generator }).numpy()) : null;
+    // PyTorch draws a base seed for worker processes at each epoch; drawing it too keeps the
+    // random streams in step with PyTorch's.
+    randomInt64(this.generator ?? defaultGenerator);
+    const generator = this.shuffle ? this.generator ?? new Generator().manualSeed(randomInt64(defaultGenerator)) : null;
+    const order = generator ? Array.from(randperm(n, { generator }).numpy()) : null;
     const batches = this.length;
     for (let b = 0; b < batches; b++) {
       const samples: T[] = [];
@@ -213,7 +219,17 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
         samples.push(this.dataset.getItem(order === null ? i : order[i]));
       yield this.collateFn(samples);
     }
+    // PyTorch's RandomSampler, once exhausted, draws one more permutation for a remainder it
+    // then leaves empty; a seeded generator's next epochs depend on that draw.
+    if (generator) randperm(n, { generator });
   }
+}
+
+/** `torch.empty((), dtype=torch.int64).random_(generator=g)`: 64 random bits modulo 2^63. */
+function randomInt64(g: Generator): bigint {
+  const hi = g.nextUint32();
+  const lo = g.nextUint32();
+  return (BigInt(hi & 0x7fffffff) << 32n) | BigInt(lo);
 }
 
 /**
@@ -229,7 +245,8 @@ export function randomSplit<T>(dataset: Dataset<T>, lengths: readonly number[], 
   const n = dataset.length;
   let sizes = [...lengths];
   const total = sizes.reduce((a, b) => a + b, 0);
-  if (Math.abs(total - 1) < 1e-9 && total !== n) {
+  // Python's math.isclose(total, 1) and total <= 1.
+  if (Math.abs(total - 1) <= 1e-9 * Math.max(Math.abs(total), 1) && total <= 1) {
     sizes.forEach((frac, i) => {
       if (frac < 0 || frac > 1) throw new Error(`Fraction at index ${i} is not between 0 and 1`);
     });

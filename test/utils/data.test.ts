@@ -1,10 +1,15 @@
-/** Datasets, collation, DataLoader batching and shuffling, and randomSplit. */
+/**
+ * Datasets, collation, DataLoader batching and shuffling, and randomSplit; the orders and the
+ * random numbers they draw against PyTorch (`/usr/bin/python3 scripts/fixtures/data.py`,
+ * test/fixtures/data.json).
+ */
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 
 import * as torch from "../../src/index.js";
 import type { Tensor } from "../../src/index.js";
-import { DataLoader, Dataset, Subset, TensorDataset, defaultCollate, randomSplit } from "../../src/utils/data.js";
+import { DataLoader, type DataLoaderOptions, Dataset, Subset, TensorDataset, defaultCollate, randomSplit } from "../../src/utils/data.js";
 
 const xs = torch.arange(20, { dtype: torch.float64 }).reshape(10, 2);
 const ys = torch.arange(10, { dtype: torch.int64 });
@@ -130,5 +135,59 @@ describe("randomSplit", () => {
   test("rejects lengths that do not add up", () => {
     assert.throws(() => randomSplit(ds, [5, 4]), /Sum of input lengths does not equal the length of the input dataset!/);
     assert.throws(() => randomSplit(ds, [1.5, -0.5]), /Fraction at index 0 is not between 0 and 1/);
+  });
+});
+
+describe("random numbers drawn as PyTorch draws them", () => {
+  const fixture = JSON.parse(readFileSync(new URL("../fixtures/data.json", import.meta.url), "utf8")) as {
+    randperm: Record<string, number[]>;
+    loaders: { name: string; seed: number; generatorSeed: number | null; options: DataLoaderOptions<Tensor[], Tensor[]>; epochs: number[][][]; randAfter: number[] }[];
+    splits: { name: string; seed: number; generatorSeed: number | null; lengths: number[]; indices: number[][]; randAfter: number[] }[];
+  };
+  const dataset = new TensorDataset(torch.arange(10, { dtype: torch.int64 }));
+  const generatorOf = (seed: number | null): torch.Generator | undefined => (seed === null ? undefined : new torch.Generator().manualSeed(seed));
+  const randAfter = (): number[] => Array.from(torch.rand([3]).numpy());
+  // src/ops/creation.ts's randperm swaps from the end; PyTorch's swaps forward, element i with
+  // i + random() % (n - i). Until it does, permutations differ and only the draw counts agree.
+  const RANDPERM_TODO = "randperm does not yet draw PyTorch's permutation";
+  const permutes = Object.entries(fixture.randperm).every(([seed, perm]) =>
+    perm.every((v, i) => torch.randperm(perm.length, { generator: new torch.Generator().manualSeed(Number(seed)) }).numpy()[i] === v),
+  );
+
+  test("randperm", { todo: permutes ? undefined : RANDPERM_TODO }, () => {
+    for (const [seed, perm] of Object.entries(fixture.randperm))
+      assert.deepEqual(Array.from(torch.randperm(perm.length, { generator: new torch.Generator().manualSeed(Number(seed)) }).numpy()), perm);
+  });
+
+  for (const c of fixture.loaders)
+    test(`DataLoader, ${c.name}`, { todo: permutes || !c.options.shuffle ? undefined : RANDPERM_TODO }, () => {
+      torch.manualSeed(c.seed);
+      const loader = new DataLoader(dataset, { ...c.options, generator: generatorOf(c.generatorSeed) });
+      const epochs = [0, 1].map(() => [...loader].map((batch) => Array.from(batch[0].numpy())));
+      assert.deepEqual(epochs, c.epochs);
+      assert.deepEqual(randAfter(), c.randAfter, "the global generator afterwards");
+    });
+
+  for (const c of fixture.splits)
+    test(`randomSplit, ${c.name}`, { todo: permutes ? undefined : RANDPERM_TODO }, () => {
+      torch.manualSeed(c.seed);
+      const parts = randomSplit(dataset, c.lengths, { generator: generatorOf(c.generatorSeed) });
+      assert.deepEqual(parts.map((p) => [...p.indices]), c.indices);
+      assert.deepEqual(randAfter(), c.randAfter, "the global generator afterwards");
+    });
+
+  test("the global generator is left where PyTorch leaves it, whatever the permutation", () => {
+    for (const c of fixture.loaders) {
+      torch.manualSeed(c.seed);
+      const loader = new DataLoader(dataset, { ...c.options, generator: generatorOf(c.generatorSeed) });
+      for (let epoch = 0; epoch < 2; epoch++) for (const batch of loader) void batch;
+      assert.deepEqual(randAfter(), c.randAfter, c.name);
+    }
+    for (const c of fixture.splits) {
+      torch.manualSeed(c.seed);
+      const parts = randomSplit(dataset, c.lengths, { generator: generatorOf(c.generatorSeed) });
+      assert.deepEqual(parts.map((p) => p.length), c.indices.map((i) => i.length), c.name);
+      assert.deepEqual(randAfter(), c.randAfter, c.name);
+    }
   });
 });
