@@ -7,11 +7,12 @@ import type { Tensor } from "../core/tensor.js";
 import { type SafetensorsMetadata, deserialize, serialize } from "./safetensors.js";
 
 /**
- * Writes tensors (a state dict) to a safetensors file, replacing any file at `path`.
+ * Writes tensors (a state dict, as a `Map` or an object) to a safetensors file, replacing any
+ * file at `path`.
  * @example
  * save(model.stateDict(), "model.safetensors", { format: "pt" });
  */
-export function save(tensors: Record<string, Tensor>, path: string, metadata?: SafetensorsMetadata): void {
+export function save(tensors: Map<string, Tensor> | Record<string, Tensor>, path: string, metadata?: SafetensorsMetadata): void {
   writeFileSync(path, serialize(tensors, metadata));
 }
 

@@ -44,41 +44,44 @@ const CODECS: Record<SafetensorsDtype, Codec> = {
 
 const NAME_OF = new Map<DType, SafetensorsDtype>(Object.entries(CODECS).map(([name, c]) => [c.dtype, name as SafetensorsDtype]));
 
+/** The reference writer's dtype order (its enum's), by which it lays out tensors, last first. */
+const DTYPE_RANK: Record<SafetensorsDtype, number> = { BOOL: 0, I32: 1, F32: 2, F64: 3, I64: 4 };
+
 /** The reference implementation's limit on the header size. */
 const MAX_HEADER = 100_000_000;
 
 /**
- * Encodes tensors (a state dict) as safetensors bytes. The header lists the tensors in the
- * object's key order; their data is laid out widest element first (8-byte, then 4, then 1),
- * keeping insertion order within a width, so that every tensor starts at a multiple of its
- * element size, as the reference writer ensures: readers that map the file and reinterpret
- * the bytes in place (PyTorch's `frombuffer`, accelerators) need that alignment. Views and
+ * Encodes tensors (a state dict: a `Map` such as `module.stateDict()`, or an object) as
+ * safetensors bytes, laid out as the reference writer (used by PyTorch's `safetensors.torch`)
+ * lays them out, so the same tensors give the same bytes: ordered by dtype (I64, F64, F32,
+ * I32, BOOL: each tensor starts at a multiple of its element size, which readers that map the
+ * file need) and then by name, and listed in the header in that order. Views and
  * non-contiguous tensors are written as their row-major values.
  *
  * @example
- * const bytes = torch.io.serialize({ weight: torch.ones(2, 3) }, { format: "pt" });
+ * const bytes = torch.io.serialize(model.stateDict(), { format: "pt" });
  * @throws for a tensor named `__metadata__` and for non-string metadata values.
  */
-export function serialize(tensors: Record<string, Tensor>, metadata?: SafetensorsMetadata): Uint8Array {
+export function serialize(tensors: Map<string, Tensor> | Record<string, Tensor>, metadata?: SafetensorsMetadata): Uint8Array {
   const parts: string[] = [];
   if (metadata !== undefined) {
     for (const [key, value] of Object.entries(metadata))
       if (typeof value !== "string") throw new TypeError(`safetensors metadata values must be strings, but "${key}" is ${typeof value}`);
     parts.push(`"__metadata__":${JSON.stringify(metadata)}`);
   }
-  const layout = Object.entries(tensors).map(([name, t]) => {
+  const entries = tensors instanceof Map ? [...tensors] : Object.entries(tensors);
+  const layout = entries.map(([name, t]) => {
     if (name === "__metadata__") throw new Error('a tensor cannot be named "__metadata__": the header reserves that key');
     const dtypeName = NAME_OF.get(t.dtype) as SafetensorsDtype;
     return { name, t, dtypeName, codec: CODECS[dtypeName], begin: 0 };
   });
+  layout.sort((a, b) => DTYPE_RANK[b.dtypeName] - DTYPE_RANK[a.dtypeName] || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   let offset = 0;
-  for (const item of [...layout].sort((a, b) => b.codec.size - a.codec.size)) {
+  for (const item of layout) {
     item.begin = offset;
     offset += item.t.numel() * item.codec.size;
-  }
-  for (const { name, t, dtypeName, codec, begin } of layout) {
-    const entry = { dtype: dtypeName, shape: [...t.shape], data_offsets: [begin, begin + t.numel() * codec.size] };
-    parts.push(`${JSON.stringify(name)}:${JSON.stringify(entry)}`);
+    const entry = { dtype: item.dtypeName, shape: [...item.t.shape], data_offsets: [item.begin, offset] };
+    parts.push(`${JSON.stringify(item.name)}:${JSON.stringify(entry)}`);
   }
   const json = new TextEncoder().encode(`{${parts.join(",")}}`);
   const headerLength = json.length + ((8 - (json.length % 8)) % 8);

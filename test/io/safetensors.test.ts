@@ -1,6 +1,6 @@
 /**
  * safetensors: reading test/fixtures/sample.safetensors (written from PyTorch tensors by
- * `/usr/bin/python3 scripts/fixtures/safetensors.py`, which holds the same values as below),
+ * `/usr/bin/python3 scripts/fixtures/ioSafetensors.py`, which holds the same values as below),
  * writing bytes that follow the format, round trips, and one clear error per kind of damage.
  */
 import assert from "node:assert/strict";
@@ -16,7 +16,7 @@ import { load, save } from "../../src/io/node.js";
 
 const fixtureBytes = new Uint8Array(readFileSync(new URL("../fixtures/sample.safetensors", import.meta.url)));
 
-/** What scripts/fixtures/safetensors.py wrote. */
+/** What scripts/fixtures/ioSafetensors.py wrote. */
 const EXPECTED: Record<string, { dtype: DType; shape: number[]; values: Array<number | boolean> }> = {
   weight: { dtype: torch.float32, shape: [2, 3], values: [0.5, -1.25, 3, Math.fround(1e-3), -0, 65504] },
   bias: { dtype: torch.float64, shape: [3], values: [0.1, -0.2, 1e300] },
@@ -75,18 +75,18 @@ describe("reading PyTorch's file", () => {
 });
 
 describe("writing", () => {
-  test("the bytes follow the format: header length, JSON in insertion order, space padding, aligned little-endian data", () => {
+  test("the bytes follow the format: header length, JSON in the reference writer's order, space padding, aligned little-endian data", () => {
     const bytes = serialize({ b: torch.tensor([1.5, -2]), a: torch.tensor([true]), c: torch.tensor([7n]) }, { k: "v" });
     const view = new DataView(bytes.buffer);
     const n = Number(view.getBigUint64(0, true));
     assert.equal((8 + n) % 8, 0, "the data starts 8-byte aligned");
     const header = new TextDecoder().decode(bytes.subarray(8, 8 + n));
-    // Data widest element first (I64, F32, BOOL) so each tensor starts at a multiple of its element size.
+    // By dtype (I64, F32, BOOL), so each tensor starts at a multiple of its element size, then by name.
     const json =
       '{"__metadata__":{"k":"v"},' +
+      '"c":{"dtype":"I64","shape":[1],"data_offsets":[0,8]},' +
       '"b":{"dtype":"F32","shape":[2],"data_offsets":[8,16]},' +
-      '"a":{"dtype":"BOOL","shape":[1],"data_offsets":[16,17]},' +
-      '"c":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}}';
+      '"a":{"dtype":"BOOL","shape":[1],"data_offsets":[16,17]}}';
     assert.equal(header, json.padEnd(n, " "));
     const data = bytes.subarray(8 + n);
     assert.equal(data.length, 17);
@@ -100,7 +100,7 @@ describe("writing", () => {
   test("round trip of every dtype, including views, scalars and empty tensors", () => {
     const original = deserialize(fixtureBytes);
     const again = deserialize(serialize(original, { format: "pt" }));
-    assert.deepEqual(Object.keys(again), Object.keys(original));
+    assert.deepEqual(Object.keys(again).sort(), Object.keys(original).sort());
     for (const [name, e] of Object.entries(EXPECTED)) assertTensor(again[name], e, name);
 
     const base = torch.arange(6, { dtype: torch.float64 }).reshape(2, 3);
@@ -127,6 +127,59 @@ describe("writing", () => {
   test("rejects what the format cannot hold", () => {
     assert.throws(() => serialize({ __metadata__: torch.ones(1) }), /cannot be named "__metadata__"/);
     assert.throws(() => serialize({}, { n: 1 as unknown as string }), /metadata values must be strings, but "n" is number/);
+  });
+});
+
+describe("files of PyTorch's safetensors tooling (safetensors.torch.save_file, test/fixtures/torch.safetensors)", () => {
+  const torchBytes = new Uint8Array(readFileSync(new URL("../fixtures/torch.safetensors", import.meta.url)));
+  const expected = JSON.parse(readFileSync(new URL("../fixtures/safetensors.json", import.meta.url), "utf8")) as {
+    keys: string[];
+    input: number[];
+    output: number[];
+  };
+  const model = (): torch.nn.Sequential =>
+    new torch.nn.Sequential(
+      new torch.nn.Conv2d(2, 3, 3, { padding: 1 }),
+      new torch.nn.BatchNorm2d(3),
+      new torch.nn.ReLU(),
+      new torch.nn.Flatten(),
+      new torch.nn.Linear(3 * 4 * 4, 2),
+    );
+  /** The model's part of the file (the rest are int32 and bool extras). */
+  const modelState = (tensors: Record<string, Tensor>): Record<string, Tensor> =>
+    Object.fromEntries(Object.entries(tensors).filter(([k]) => !k.startsWith("extra.")));
+
+  test("load into the same model and give PyTorch's output", () => {
+    const tensors = deserialize(torchBytes);
+    assert.deepEqual(Object.keys(tensors).sort(), [...expected.keys].sort());
+    assert.equal(tensors["1.num_batches_tracked"].dtype, torch.int64);
+    const m = model();
+    m.loadStateDict(modelState(tensors));
+    const out = m.eval().call(torch.tensor(expected.input).reshape(1, 2, 4, 4));
+    Array.from(out.detach().numpy()).forEach((v, i) => assert.ok(Math.abs(v - expected.output[i]) < 1e-5, `output[${i}]: ${v} vs ${expected.output[i]}`));
+  });
+
+  test("Kindling writes the very bytes PyTorch's tooling wrote, from a module's state dict", () => {
+    const tensors = deserialize(torchBytes);
+    assert.deepEqual(serialize(tensors, { format: "pt" }), torchBytes);
+    const m = model();
+    m.loadStateDict(modelState(tensors));
+    const state = m.stateDict();
+    state.set("extra.ids", tensors["extra.ids"]);
+    state.set("extra.mask", tensors["extra.mask"]);
+    assert.deepEqual(serialize(state, { format: "pt" }), torchBytes);
+  });
+
+  test("a damaged file or a mismatched one leaves the model as it was", () => {
+    const m = model();
+    const before = [...m.stateDict()].map(([k, v]) => [k, v.clone()] as const);
+    const unchanged = (): void => before.forEach(([k, v]) => assert.ok((m.stateDict().get(k) as Tensor).equal(v), k));
+    assert.throws(() => m.loadStateDict(modelState(deserialize(torchBytes.subarray(0, torchBytes.length - 20)))), /invalid safetensors data: .*truncated file/);
+    unchanged();
+    const wrong = modelState(deserialize(torchBytes));
+    wrong["4.weight"] = torch.zeros(2, 47);
+    assert.throws(() => m.loadStateDict(wrong), /size mismatch for 4.weight: copying a param with shape torch.Size\(\[2, 47\]\) from checkpoint/);
+    unchanged();
   });
 });
 
