@@ -24,6 +24,45 @@ export type BinaryKernel =
 export type ReduceKernel = "sum" | "prod" | "max" | "min" | "all" | "any" | "sumAbs" | "sumSquares" | "maxAbs" | "minAbs" | "sumPow";
 
 /**
+ * Where a kernel window meets an image: `batch` images of `channels` planes of
+ * `height × width`, a `kernelH × kernelW` window moved by `stride`, spread by `dilation`,
+ * starting `padTop`/`padLeft` outside the image, visiting a `gridH × gridW` grid of positions.
+ * Padding after the image needs no field: the grid size already accounts for it.
+ */
+export interface WindowGeometry {
+  batch: number;
+  channels: number;
+  height: number;
+  width: number;
+  kernelH: number;
+  kernelW: number;
+  strideH: number;
+  strideW: number;
+  padTop: number;
+  padLeft: number;
+  dilationH: number;
+  dilationW: number;
+  gridH: number;
+  gridW: number;
+}
+
+/**
+ * Rectangular windows for averaging, separable by axis: output row `oy` covers input rows
+ * `[rowStart[oy], rowEnd[oy])`, output column `ox` covers columns `[colStart[ox], colEnd[ox])`,
+ * and its sum is divided by `divisor[oy·gridW + ox]`. Serves average and adaptive pooling.
+ */
+export interface AverageWindows {
+  planes: number;
+  height: number;
+  width: number;
+  rowStart: Int32Array;
+  rowEnd: Int32Array;
+  colStart: Int32Array;
+  colEnd: Int32Array;
+  divisor: Float64Array;
+}
+
+/**
  * What every backend provides. Tensors passed in are read through their layout
  * (`_storage.data`, `_shape`, `_strides`, `_offset`); `out` is always a fresh contiguous tensor.
  */
@@ -53,6 +92,45 @@ export interface Backend {
   bmm(a: Tensor, b: Tensor, out: Tensor): void;
   /** Copies `x` (any layout, broadcast strides allowed) into the contiguous array `out` at `outOffset`. */
   copyTo(x: Tensor, out: TypedArray, outOffset: number): void;
+  /**
+   * Softmax (or log-softmax with `log`) of `x` along `dim` into `out` (x's shape): `exp(x - max)`
+   * over its sum, with a non-finite max taken as 0, each step rounded to the dtype.
+   */
+  softmax(x: Tensor, dim: number, out: Tensor, log: boolean): void;
+
+  // Convolution, pooling and embedding kernels: contiguous row-major arrays of one dtype
+  // (indices: int64 values in a Float64Array).
+
+  /**
+   * im2col in PyTorch's layout: `cols[n][(c·kH + i)·kW + j][p]` is image `n`'s value under
+   * kernel tap (i, j) at grid position p (L = gridH·gridW positions), or 0 in the padding;
+   * `cols` holds `batch × channels·kH·kW × L` values.
+   */
+  im2col(image: TypedArray, g: WindowGeometry, cols: TypedArray): void;
+  /** col2im, the adjoint of `im2col`: `image` is overwritten with the sum of the column entries over each position. */
+  col2im(cols: TypedArray, g: WindowGeometry, image: TypedArray): void;
+  /** `out[n][c][p] += bias[c]` over `batch × channels × size` values, in place. */
+  addChannelBias(out: TypedArray, bias: TypedArray, batch: number, channels: number, size: number): void;
+  /**
+   * Max pooling over `batch·channels` planes: each window's largest value and its index in the
+   * plane (`y·width + x`); ties keep the first index and NaN wins, as in PyTorch.
+   */
+  maxPool2d(image: TypedArray, g: WindowGeometry, out: TypedArray, indices: TypedArray): void;
+  /**
+   * `target[p][indices[p][k]] += values[p][k]` for each of `planes` planes, `target` zeroed first
+   * (max pooling's gradient). `values`/`indices` hold `perPlane` entries per plane, `target` `planeSize`.
+   */
+  scatterAddPlanes(values: TypedArray, indices: TypedArray, planes: number, perPlane: number, planeSize: number, target: TypedArray): void;
+  /** `out[p][k] = source[p][indices[p][k]]`: the adjoint of `scatterAddPlanes`. */
+  gatherPlanes(source: TypedArray, indices: TypedArray, planes: number, perPlane: number, planeSize: number, out: TypedArray): void;
+  /** Each output is its window's sum over the divisor (average and adaptive pooling). */
+  windowAverage(image: TypedArray, w: AverageWindows, out: TypedArray): void;
+  /** The adjoint of `windowAverage`: `image` is overwritten with each output's gradient spread over its window. */
+  windowAverageBackward(grad: TypedArray, w: AverageWindows, image: TypedArray): void;
+  /** `out[k] = table[index[k]] · scale[k]` row by row (rows of `width` values); a null `scale` means 1 (embedding). */
+  gatherRows(table: TypedArray, index: TypedArray, width: number, scale: Float64Array | null, out: TypedArray): void;
+  /** `table[index[k]] += rows[k] · scale[k]`, `table` zeroed first: the adjoint of `gatherRows`. */
+  scatterAddRows(rows: TypedArray, index: TypedArray, width: number, scale: Float64Array | null, table: TypedArray): void;
 }
 
 let active: Backend = jsBackend;

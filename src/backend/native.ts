@@ -252,6 +252,7 @@ function makeBackend(n: NativeAddon): Backend {
   }
 
   return {
+    ...jsBackend,
     name: "native",
     isa: () => n.isa(),
     setNumThreads: (threads) => n.setNumThreads(threads),
@@ -260,8 +261,6 @@ function makeBackend(n: NativeAddon): Backend {
     binary,
     reduce,
     bmm,
-    argReduce: jsBackend.argReduce,
-    cumsum: jsBackend.cumsum,
     copyTo,
   };
 }

@@ -15,20 +15,7 @@ import { int32, int64 } from "../core/dtype.js";
 import { numelOf, shapeStr } from "../core/shape.js";
 import { type OpDef, anyRequiresGrad, anyRequiresGradList, record } from "../autograd/function.js";
 import { noGrad } from "../autograd/gradMode.js";
-import {
-  type AverageWindows,
-  type WindowGeometry,
-  addChannelBias,
-  col2im,
-  gatherPlanes,
-  gatherRows,
-  im2col,
-  maxPool2d as maxPoolKernel,
-  scatterAddPlanes,
-  scatterAddRows,
-  windowAverage,
-  windowAverageBackward,
-} from "../backend/js/conv.js";
+import { type AverageWindows, type WindowGeometry, backend } from "../backend/backend.js";
 import { bmm, matmul } from "./linalg.js";
 import { contiguousData, empty } from "./util.js";
 
@@ -83,7 +70,7 @@ const Im2ColBackward0: OpDef<WindowGeometry> = { name: "Im2ColBackward0", backwa
 /** (N, C, H, W) → the (N, C·kH·kW, L) columns of `im2col`. */
 function unfold(image: Tensor, g: WindowGeometry): Tensor {
   const out = empty([g.batch, g.channels * g.kernelH * g.kernelW, g.gridH * g.gridW], image.dtype);
-  im2col(contiguousData(image), g, out._storage.data);
+  backend().im2col(contiguousData(image), g, out._storage.data);
   if (anyRequiresGrad(image)) record(Im2ColBackward0, [image], out, [], g);
   return out;
 }
@@ -92,7 +79,7 @@ const Col2ImBackward0: OpDef<WindowGeometry> = { name: "Col2ImBackward0", backwa
 /** The adjoint of `unfold`: columns summed back into an (N, C, H, W) image. */
 function fold(cols: Tensor, g: WindowGeometry): Tensor {
   const out = empty([g.batch, g.channels, g.height, g.width], cols.dtype);
-  col2im(contiguousData(cols), g, out._storage.data);
+  backend().col2im(contiguousData(cols), g, out._storage.data);
   if (anyRequiresGrad(cols)) record(Col2ImBackward0, [cols], out, [], g);
   return out;
 }
@@ -267,7 +254,7 @@ function convolution(x: Tensor, w: Tensor, b: Tensor | null, attrs: ConvAttrs, o
     ? convAdjoint(x4, w4, params, [outShape[0], outShape[1], ...grid])
     : convForward(x4, w4, params, grid);
   const result = owned(out, outShape);
-  if (b) addChannelBias(result._storage.data, contiguousData(b), outShape[0], outShape[1], numelOf(outShape.slice(2)));
+  if (b) backend().addChannelBias(result._storage.data, contiguousData(b), outShape[0], outShape[1], numelOf(outShape.slice(2)));
   if (anyRequiresGrad(x, w, b))
     record(ConvolutionBackward0, [x, w, b], result, [w.requiresGrad ? x : null, x.requiresGrad ? w : null], attrs);
   return result;
@@ -462,7 +449,7 @@ const GatherBackward0: OpDef<PlaneAttrs> = {
 /** `out[p][k] = source[p][indices[p][k]]`, `source` of any shape whose last two dims form the planes. */
 function gatherByIndices(source: Tensor, indices: Tensor, a: PlaneAttrs): Tensor {
   const out = empty(indices._shape, source.dtype);
-  gatherPlanes(contiguousData(source), contiguousData(indices), a.planes, a.perPlane, a.planeSize, out._storage.data);
+  backend().gatherPlanes(contiguousData(source), contiguousData(indices), a.planes, a.perPlane, a.planeSize, out._storage.data);
   if (anyRequiresGrad(source)) record(GatherBackward0, [source], out, [indices], a);
   return out;
 }
@@ -474,7 +461,7 @@ const MaxPool2DWithIndicesBackwardBackward0: OpDef<PlaneAttrs> = {
 /** The gradient of max pooling: each output gradient added at its maximum's position. */
 function scatterPlanes(grad: Tensor, indices: Tensor, inputShape: readonly number[], a: PlaneAttrs): Tensor {
   const out = empty(inputShape as number[], grad.dtype);
-  scatterAddPlanes(contiguousData(grad), contiguousData(indices), a.planes, a.perPlane, a.planeSize, out._storage.data);
+  backend().scatterAddPlanes(contiguousData(grad), contiguousData(indices), a.planes, a.perPlane, a.planeSize, out._storage.data);
   if (anyRequiresGrad(grad)) record(MaxPool2DWithIndicesBackwardBackward0, [grad], out, [indices], a);
   return out;
 }
@@ -516,7 +503,7 @@ export function maxPool2d(input: Tensor, kernelSize: SizeArg, options: MaxPool2d
     gridH: p.grid[0],
     gridW: p.grid[1],
   };
-  maxPoolKernel(contiguousData(input), g, out._storage.data, indices._storage.data);
+  backend().maxPool2d(contiguousData(input), g, out._storage.data, indices._storage.data);
   const attrs: PlaneAttrs = { planes: p.planes, planeSize: p.height * p.width, perPlane: p.grid[0] * p.grid[1] };
   if (anyRequiresGrad(input)) record(MaxPool2DWithIndicesBackward0, [input], out, [indices], attrs);
   return options.returnIndices ? [out, indices] : out;
@@ -533,7 +520,7 @@ interface AverageAttrs {
 function averageWindows(x: Tensor, attrs: AverageAttrs): Tensor {
   const w = attrs.windows;
   const out = empty([...x._shape.slice(0, -2), w.rowStart.length, w.colStart.length], x.dtype);
-  windowAverage(contiguousData(x), w, out._storage.data);
+  backend().windowAverage(contiguousData(x), w, out._storage.data);
   if (anyRequiresGrad(x)) record(attrs.forward, [x], out, [], attrs);
   return out;
 }
@@ -541,7 +528,7 @@ function averageWindows(x: Tensor, attrs: AverageAttrs): Tensor {
 /** The adjoint of `averageWindows`; recorded as `attrs.backward`. */
 function averageWindowsBackward(g: Tensor, inputShape: readonly number[], attrs: AverageAttrs): Tensor {
   const out = empty(inputShape as number[], g.dtype);
-  windowAverageBackward(contiguousData(g), attrs.windows, out._storage.data);
+  backend().windowAverageBackward(contiguousData(g), attrs.windows, out._storage.data);
   if (anyRequiresGrad(g)) record(attrs.backward, [g], out, [], attrs);
   return out;
 }
@@ -910,7 +897,7 @@ const EmbeddingDenseBackwardBackward0: OpDef<EmbeddingAttrs> = {
 /** The weight gradient of embedding: output rows, scaled, added into the rows they were read from. */
 function scatterEmbedding(grad: Tensor, indices: Tensor, a: EmbeddingAttrs): Tensor {
   const out = empty([a.numWeights, a.width], grad.dtype);
-  scatterAddRows(contiguousData(grad), contiguousData(indices), a.width, a.scale, out._storage.data);
+  backend().scatterAddRows(contiguousData(grad), contiguousData(indices), a.width, a.scale, out._storage.data);
   if (anyRequiresGrad(grad)) record(EmbeddingDenseBackwardBackward0, [grad], out, [indices], a);
   return out;
 }
@@ -927,7 +914,7 @@ const IndexSelectBackward0: OpDef<EmbeddingAttrs> = {
 /** Rows of `weight` at `indices`; `scaled` multiplies each by its `attrs.scale` (the double backward). */
 function gatherEmbedding(weight: Tensor, indices: Tensor, a: EmbeddingAttrs, scaled: boolean): Tensor {
   const out = empty([...indices._shape, a.width], weight.dtype);
-  gatherRows(contiguousData(weight), contiguousData(indices), a.width, scaled ? a.scale : null, out._storage.data);
+  backend().gatherRows(contiguousData(weight), contiguousData(indices), a.width, scaled ? a.scale : null, out._storage.data);
   if (anyRequiresGrad(weight)) record(scaled ? IndexSelectBackward0 : EmbeddingBackward0, [weight], out, [indices], a);
   return out;
 }

@@ -396,27 +396,14 @@ export function logSoftmax(x: Tensor, dim: number): Tensor {
   return out;
 }
 
-/** Forward of softmax / log-softmax without recording, from max, exp and sum kernels. */
+/** Forward of softmax / log-softmax without recording. */
 function softmaxData(x: Tensor, d: number, logOut: boolean): Tensor {
   if (x._shape.length === 0) {
     const out = empty([], x.dtype);
     out._storage.data[0] = logOut ? 0 : 1;
     return out;
   }
-  const xd = x.detach();
-  const m = runReduce("max", xd, [d], true, x.dtype);
-  const md = m._storage.data;
-  for (let i = 0; i < md.length; i++) if (!Number.isFinite(md[i])) md[i] = 0;
-  const shifted = empty(x._shape, x.dtype);
-  backend().binary("sub", xd, m, shifted, 0);
-  const e = empty(x._shape, x.dtype);
-  backend().unary("exp", shifted, e, 0, 0);
-  const s = runReduce("sum", e, [d], true, x.dtype);
   const out = empty(x._shape, x.dtype);
-  if (logOut) {
-    const ls = empty(s._shape, x.dtype);
-    backend().unary("log", s, ls, 0, 0);
-    backend().binary("sub", shifted, ls, out, 0);
-  } else backend().binary("div", e, s, out, 0);
+  backend().softmax(x, d, out, logOut);
   return out;
 }

@@ -4,29 +4,7 @@
  * gathers. Every kernel reads and writes contiguous row-major typed arrays.
  */
 import type { TypedArray } from "../../core/dtype.js";
-
-/**
- * Where a kernel window meets an image: `batch` images of `channels` planes of
- * `height × width`, a `kernelH × kernelW` window moved by `stride`, spread by `dilation`,
- * starting `padTop`/`padLeft` outside the image, visiting a `gridH × gridW` grid of positions.
- * Padding after the image needs no field: the grid size already accounts for it.
- */
-export interface WindowGeometry {
-  batch: number;
-  channels: number;
-  height: number;
-  width: number;
-  kernelH: number;
-  kernelW: number;
-  strideH: number;
-  strideW: number;
-  padTop: number;
-  padLeft: number;
-  dilationH: number;
-  dilationW: number;
-  gridH: number;
-  gridW: number;
-}
+import type { AverageWindows, WindowGeometry } from "../backend.js";
 
 /** The grid positions `[first, last)` whose tap `offset + o·stride` falls inside `[0, size)`. */
 function validRange(offset: number, stride: number, size: number, grid: number): [number, number] {
@@ -163,22 +141,6 @@ export function gatherPlanes(source: TypedArray, indices: TypedArray, planes: nu
     const from = p * perPlane;
     for (let k = 0; k < perPlane; k++) out[from + k] = source[base + indices[from + k]];
   }
-}
-
-/**
- * Rectangular windows for averaging, separable by axis: output row `oy` covers input rows
- * `[rowStart[oy], rowEnd[oy])`, output column `ox` covers columns `[colStart[ox], colEnd[ox])`,
- * and its sum is divided by `divisor[oy·gridW + ox]`. Serves average and adaptive pooling.
- */
-export interface AverageWindows {
-  planes: number;
-  height: number;
-  width: number;
-  rowStart: Int32Array;
-  rowEnd: Int32Array;
-  colStart: Int32Array;
-  colEnd: Int32Array;
-  divisor: Float64Array;
 }
 
 /** Each output is its window's sum over the divisor. */

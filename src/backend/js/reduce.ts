@@ -124,25 +124,69 @@ export function argReduce(op: "max" | "min", x: Tensor, dim: number, values: Ten
   });
 }
 
+/**
+ * Calls `visit(start, base, step)` for each line of `x` along `dim`: `start` is the line's
+ * first element in `x`'s storage, `base` its first in a contiguous array of `x`'s shape, where
+ * the line's elements lie `step` apart.
+ */
+function forEachLine(x: Tensor, dim: number, visit: (start: number, base: number, step: number) => void): void {
+  const size = x._shape[dim];
+  let step = 1;
+  for (let d = x._shape.length - 1; d > dim; d--) step *= x._shape[d];
+  const rowShape = x._shape.slice();
+  rowShape[dim] = 1;
+  const row = x._view(rowShape, x._strides, x._offset);
+  // oi indexes the keepdim output; map it to the line's first element in the full one.
+  forEachPair(row, [], (start, oi) => visit(start, Math.floor(oi / step) * step * size + (oi % step), step));
+}
+
 /** Cumulative sum along `dim` into contiguous `out`. */
 export function cumsum(x: Tensor, dim: number, out: Tensor): void {
   const data = x._storage.data;
   const o = out._storage.data;
   const size = x._shape[dim];
   const stride = x._strides[dim];
-  let outStride = 1;
-  for (let d = x._shape.length - 1; d > dim; d--) outStride *= x._shape[d];
-  const rowShape = x._shape.slice();
-  rowShape[dim] = 1;
-  const row = x._view(rowShape, x._strides, x._offset);
-  forEachPair(row, [], (start, oi) => {
-    // oi indexes the keepdim output; map it to the first element of the row in `out`.
-    const outer = Math.floor(oi / outStride);
-    const base = outer * outStride * size + (oi % outStride);
+  forEachLine(x, dim, (start, base, step) => {
     let s = 0;
     for (let i = 0; i < size; i++) {
       s += data[start + i * stride];
-      o[base + i * outStride] = s;
+      o[base + i * step] = s;
     }
+  });
+}
+
+/**
+ * Softmax or log-softmax along `dim` into contiguous `out`, rounding as the composite
+ * `shifted = x - max; e = exp(shifted); s = Σe; e / s` (or `shifted - log s`) does with one
+ * tensor per step: every intermediate is stored in `out`'s dtype, the sum accumulates in
+ * float64 in index order, and a non-finite max counts as 0.
+ */
+export function softmax(x: Tensor, dim: number, out: Tensor, log: boolean): void {
+  const data = x._storage.data;
+  const o = out._storage.data;
+  const size = x._shape[dim];
+  const stride = x._strides[dim];
+  // One-element scratch of the dtype: writing and reading it back rounds like a tensor would.
+  const r = new (o.constructor as new (n: number) => Float32Array | Float64Array)(1);
+  forEachLine(x, dim, (start, base, step) => {
+    let m = -Infinity;
+    for (let i = 0; i < size; i++) {
+      const v = data[start + i * stride];
+      if (v > m || v !== v) m = m !== m ? m : v;
+    }
+    if (!Number.isFinite(m)) m = 0;
+    let s = 0;
+    for (let i = 0; i < size; i++) {
+      const k = base + i * step;
+      o[k] = data[start + i * stride] - m;
+      r[0] = Math.exp(o[k]);
+      s += r[0];
+      if (!log) o[k] = r[0];
+    }
+    r[0] = s;
+    if (log) {
+      r[0] = Math.log(r[0]);
+      for (let i = 0; i < size; i++) o[base + i * step] -= r[0];
+    } else for (let i = 0; i < size; i++) o[base + i * step] /= r[0];
   });
 }
