@@ -11,8 +11,9 @@
  *   the fixture script, so outputs compare exactly;
  * - cells not ported, skipped here with their reason: the legacy `Variable` class display
  *   (seed 000 `In [3]`), `dir(torch.linalg)` and `help(torch.ldexp)` (seed 002 `#10`, `#11`),
- *   `%matplotlib inline` (seed 003 `#1`; the `plt.plot` lines of other cells are left out) and
- *   the torchvision resnet18 cells (seed 004 `In [11]`–`In [15]`), which a later issue ports;
+ *   `%matplotlib inline` (seed 003 `#1`; the `plt.plot` lines of other cells are left out);
+ * - seed 004's `resnet18(pretrained=True)` (`In [11]`) keeps its random initialization, as
+ *   no weights are downloaded; its cells `In [11]`–`In [15]` print nothing, in both;
  * - seed 003's TinyModel gets fixed weights in place of its random initialization, and its
  *   `optimizer.zeroGrad({ setToNone: false })` spells out PyTorch 1.x's default, which the
  *   notebook relies on;
