@@ -71,14 +71,22 @@ export class Generator {
     return (this.nextUint32() & 0xffffff) / 0x1000000;
   }
 
-  /** A uniform double in [0, 1) with 53 random bits. */
-  nextDouble(): number {
-    const hi = this.nextUint32() >>> 5;
-    const lo = this.nextUint32() >>> 6;
-    return (hi * 67108864 + lo) / 9007199254740992;
+  /** The next 64 random bits as `[high, low]` 32-bit halves (PyTorch's `random64`). */
+  private next64(): [number, number] {
+    const hi = this.nextUint32();
+    return [hi, this.nextUint32()];
   }
 
-  /** A standard normal sample (Box–Muller). */
+  /** A uniform double in [0, 1): the low 53 bits of 64 random bits, as PyTorch draws it. */
+  nextDouble(): number {
+    const [hi, lo] = this.next64();
+    return ((hi & 0x1fffff) * 4294967296 + lo) / 9007199254740992;
+  }
+
+  /**
+   * A standard normal sample by Box–Muller in float64, caching the second value of each pair
+   * (PyTorch's per-element normal, used for tensors under 16 elements).
+   */
   nextNormal(): number {
     if (this.spareNormal !== null) {
       const s = this.spareNormal;
@@ -87,7 +95,7 @@ export class Generator {
     }
     const u1 = this.nextDouble();
     const u2 = this.nextDouble();
-    const r = Math.sqrt(-2 * Math.log(1 - u2));
+    const r = Math.sqrt(-2 * Math.log1p(-u2));
     const theta = 2 * Math.PI * u1;
     this.spareNormal = r * Math.sin(theta);
     return r * Math.cos(theta);
@@ -96,8 +104,9 @@ export class Generator {
   /** A uniform integer in [low, high). */
   nextInt(low: number, high: number): number {
     const range = high - low;
-    if (range <= 0x100000000) return low + (this.nextUint32() % range);
-    return low + Math.floor(this.nextDouble() * range);
+    if (range < 0x100000000) return low + (this.nextUint32() % range);
+    const [hi, lo] = this.next64();
+    return low + Number(((BigInt(hi) << 32n) | BigInt(lo)) % BigInt(range));
   }
 }
 

@@ -70,17 +70,6 @@ export function tanh(input: Tensor): Tensor {
 }
 
 /**
- * A uniform double in [0, 1) as PyTorch's CPU generator draws one for `bernoulli_`: the low 53
- * bits of two 32-bit outputs (the first one high). Drawing this way makes `dropout` after
- * `torch.manualSeed(s)` give PyTorch's masks (CPU builds without MKL, such as Debian's).
- */
-function torchUniform(): number {
-  const hi = defaultGenerator.nextUint32() & 0x1fffff;
-  const lo = defaultGenerator.nextUint32();
-  return (hi * 4294967296 + lo) / 9007199254740992;
-}
-
-/**
  * Zeroes each element with probability `p` and scales the others by `1 / (1 - p)`, drawing from
  * the global generator (`torch.manualSeed`); the identity when `training` is false or `p` is 0
  * (PyTorch's `F.dropout`; the node is MulBackward0).
@@ -97,6 +86,6 @@ export function dropout(input: Tensor, p = 0.5, training = true): Tensor {
   const keep = 1 - p;
   const mask = empty(input._shape.slice(), input.dtype);
   const m = mask._storage.data;
-  for (let i = 0; i < m.length; i++) m[i] = torchUniform() < keep ? 1 : 0;
+  for (let i = 0; i < m.length; i++) m[i] = defaultGenerator.nextDouble() < keep ? 1 : 0;
   return input.mul(mask.div(keep));
 }

@@ -1,6 +1,6 @@
 /** Tensor factories: from data, constant fills, ranges, and random samples. */
 import { Tensor } from "../core/tensor.js";
-import { type DType, bool, float32, float64, int32, int64 } from "../core/dtype.js";
+import { type DType, type TypedArray, bool, float32, float64, int32, int64 } from "../core/dtype.js";
 import { numelOf } from "../core/shape.js";
 import { type Generator, defaultGenerator } from "../core/random.js";
 
@@ -221,8 +221,9 @@ export function randperm(n: number, options?: RandomOptions): Tensor {
   const t = Tensor._empty([n], options?.dtype ?? int64);
   const d = t._storage.data;
   for (let i = 0; i < n; i++) d[i] = i;
-  for (let i = n - 1; i > 0; i--) {
-    const j = g.nextInt(0, i + 1);
+  // PyTorch's order of swaps, so a seeded permutation (and a shuffled DataLoader) matches it.
+  for (let i = 0; i < n - 1; i++) {
+    const j = i + (g.nextUint32() % (n - i));
     const tmp = d[i];
     d[i] = d[j];
     d[j] = tmp;
@@ -241,11 +242,43 @@ export function fillUniform(t: Tensor, from: number, to: number, generator?: Gen
   for (let i = 0; i < d.length; i++) d[i] = lo + (hi - lo) * (double ? g.nextDouble() : g.nextFloat());
 }
 
-/** @internal Fills a contiguous fresh tensor with N(mean, std²). */
+/**
+ * @internal Fills a contiguous fresh tensor with N(mean, std²), drawing as PyTorch's CPU kernel
+ * does so that seeded samples match: under 16 elements one float64 Box–Muller sample each;
+ * from 16 up, uniforms in the tensor's dtype for every element first, then Box–Muller on each
+ * block of 16 (u1 = 1 − d[j], u2 = d[j + 8]), in the tensor's precision; a ragged end redraws
+ * the last 16 slots and transforms them again.
+ */
 export function fillNormal(t: Tensor, mean: number, std: number, generator?: Generator): void {
   const g = generator ?? defaultGenerator;
   const d = t._storage.data;
-  for (let i = 0; i < d.length; i++) d[i] = mean + std * g.nextNormal();
+  const n = d.length;
+  if (n < 16) {
+    for (let i = 0; i < n; i++) d[i] = g.nextNormal() * std + mean;
+    return;
+  }
+  const double = t.dtype === float64;
+  const round = double ? (v: number) => v : Math.fround;
+  const uniform = double ? () => g.nextDouble() : () => g.nextFloat();
+  for (let i = 0; i < n; i++) d[i] = uniform();
+  for (let i = 0; i + 16 <= n; i += 16) normalBlock16(d, i, mean, std, round);
+  if (n % 16 !== 0) {
+    for (let i = n - 16; i < n; i++) d[i] = uniform();
+    normalBlock16(d, n - 16, mean, std, round);
+  }
+}
+
+/** Box–Muller on 16 uniforms at `at`, each step rounded to the tensor's precision. */
+function normalBlock16(d: TypedArray, at: number, mean: number, std: number, round: (v: number) => number): void {
+  const m = round(mean);
+  const s = round(std);
+  for (let j = at; j < at + 8; j++) {
+    const u1 = round(1 - d[j]);
+    const radius = round(Math.sqrt(round(-2 * round(Math.log(u1)))));
+    const theta = round(2 * Math.PI * d[j + 8]);
+    d[j] = round(round(round(radius * round(Math.cos(theta))) * s) + m);
+    d[j + 8] = round(round(round(radius * round(Math.sin(theta))) * s) + m);
+  }
 }
 
 function likeOptions(x: Tensor, options?: CreationOptions): CreationOptions {
