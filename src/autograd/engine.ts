@@ -194,7 +194,11 @@ function runGraph(
         if (!skip) {
           const full = fillMissing(node, inputs);
           outs = node.apply(full);
-          if (node.postHooks) for (const h of node.postHooks) outs = h(outs, full) ?? outs;
+          if (node.postHooks) {
+            // Hooks see null for outputs that got no gradient, as in PyTorch (not the zeros `apply` gets).
+            const gradOutputs = Array.from({ length: node.numOutputs }, (_, k) => inputs[k] ?? null);
+            for (const h of node.postHooks) outs = h(outs, gradOutputs) ?? outs;
+          }
           if (!retainGraph) node.releaseSaved();
         }
         const edges = node.edges;

@@ -259,6 +259,20 @@ describe("hooks", () => {
     assert.deepEqual(gradList(x), [3, 3]);
   });
 
+  test("a node's hook sees null for an output that got no gradient (PyTorch: None)", () => {
+    // PyTorch: a, b = arange(4.).split(2); a.grad_fn.register_hook(h); a.sum().backward()
+    // calls h((tensor([1., 1., 0., 0.]),), (tensor([1., 1.]), None)).
+    const x = torch.arange(4, { requiresGrad: true });
+    const [a] = x.split(2);
+    const seen: [(number[] | null)[], (number[] | null)[]][] = [];
+    (a.gradFn as torch.Node).registerHook((gradInputs, gradOutputs) => {
+      const list = (ts: (Tensor | null)[]) => ts.map((t) => (t ? (t.tolist() as number[]) : null));
+      seen.push([list(gradInputs), list(gradOutputs)]);
+    });
+    a.sum().backward();
+    assert.deepEqual(seen, [[[[1, 1, 0, 0]], [[1, 1], null]]]);
+  });
+
   test("a hook returning nothing leaves the gradient as it is", () => {
     const x = leaf(2);
     let calls = 0;
