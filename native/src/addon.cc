@@ -21,7 +21,7 @@ using namespace kindling;
 
 namespace {
 
-constexpr size_t kMaxArgs = 16;
+constexpr size_t kMaxArgs = 20;
 
 struct Args {
   napi_env env;
@@ -67,6 +67,18 @@ struct Args {
     }
     length = static_cast<int64_t>(len);
     return data;
+  }
+};
+
+// N float arrays from argv[0..N-1]: their element types, lengths and data.
+template <size_t N>
+struct Arrays {
+  napi_typedarray_type type[N];
+  int64_t length[N] = {};
+  void* data[N] = {};
+
+  explicit Arrays(Args& a) {
+    for (size_t i = 0; i < N; i++) data[i] = a.array(i, type[i], length[i]);
   }
 };
 
@@ -195,26 +207,155 @@ napi_value Unary(napi_env env, napi_callback_info info) {
   });
 }
 
+// An input and an output array of one float type with element offsets: argv[0..3] = x, xOff, out, outOff.
+struct InOut {
+  napi_typedarray_type type;
+  void* x;
+  void* out;
+  int64_t xLength = 0, xOff = 0, outLength = 0, outOff = 0;
+
+  explicit InOut(Args& a) {
+    napi_typedarray_type to;
+    x = a.array(0, type, xLength);
+    xOff = a.num(1);
+    out = a.array(2, to, outLength);
+    outOff = a.num(3);
+    if (a.ok && type != to) a.fail("kindling native: operands differ in type");
+  }
+  template <typename T>
+  const T* in() const { return static_cast<const T*>(x) + xOff; }
+  template <typename T>
+  T* dst() const { return static_cast<T*>(out) + outOff; }
+};
+
 // sum(x, xOff, out, outOff, P, R, Q): contiguous P×R×Q summed over R.
 napi_value Sum(napi_env env, napi_callback_info info) {
   Args a(env, info, 7);
-  napi_typedarray_type tx, to;
-  int64_t lx = 0, lo = 0;
-  void* X = a.array(0, tx, lx);
-  const int64_t xOff = a.num(1);
-  void* O = a.array(2, to, lo);
-  const int64_t oOff = a.num(3), P = a.num(4), R = a.num(5), Q = a.num(6);
+  const InOut io(a);
+  const int64_t P = a.num(4), R = a.num(5), Q = a.num(6);
   if (!a.ok) return nullptr;
-  if (tx != to) return a.fail("kindling native: sum operands differ in type"), nullptr;
   if (P < 0 || R < 0 || Q < 0) return a.fail("kindling native: negative size"), nullptr;
-  if (!span_ok(lx, xOff, static_cast<__int128>(P) * R * Q) || !span_ok(lo, oOff, static_cast<__int128>(P) * Q))
+  if (!span_ok(io.xLength, io.xOff, static_cast<__int128>(P) * R * Q) || !span_ok(io.outLength, io.outOff, static_cast<__int128>(P) * Q))
     return a.fail("kindling native: sum index out of range"), nullptr;
   return guarded(env, [&] {
-    if (tx == napi_float32_array)
-      sum_3d<float>(static_cast<float*>(X) + xOff, static_cast<float*>(O) + oOff, P, R, Q);
-    else
-      sum_3d<double>(static_cast<double*>(X) + xOff, static_cast<double*>(O) + oOff, P, R, Q);
+    if (io.type == napi_float32_array) sum_3d<float>(io.in<float>(), io.dst<float>(), P, R, Q);
+    else sum_3d<double>(io.in<double>(), io.dst<double>(), P, R, Q);
   });
+}
+
+// softmax(x, xOff, out, outOff, rows, n, log): rows of contiguous rows×n.
+napi_value Softmax(napi_env env, napi_callback_info info) {
+  Args a(env, info, 7);
+  const InOut io(a);
+  const int64_t rows = a.num(4), n = a.num(5);
+  bool log = false;
+  if (a.ok && napi_get_value_bool(env, a.argv[6], &log) != napi_ok) a.fail("kindling native: expected a boolean");
+  if (!a.ok) return nullptr;
+  if (rows < 0 || n < 0) return a.fail("kindling native: negative size"), nullptr;
+  const __int128 size = static_cast<__int128>(rows) * n;
+  if (!span_ok(io.xLength, io.xOff, size) || !span_ok(io.outLength, io.outOff, size))
+    return a.fail("kindling native: softmax index out of range"), nullptr;
+  return guarded(env, [&] {
+    if (io.type == napi_float32_array) softmax_rows<float>(io.in<float>(), io.dst<float>(), rows, n, log);
+    else softmax_rows<double>(io.in<double>(), io.dst<double>(), rows, n, log);
+  });
+}
+
+// Reads a Window from 14 numbers starting at argv[i]: sizes >= 0, strides and dilations >= 1.
+bool window_arg(Args& a, size_t i, Window& g) {
+  int64_t v[14];
+  for (size_t k = 0; k < 14; k++) v[k] = a.num(i + k);
+  if (!a.ok) return false;
+  g = Window{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13]};
+  const bool sizes = g.batch >= 0 && g.channels >= 0 && g.height >= 0 && g.width >= 0 && g.kernelH >= 0 &&
+                     g.kernelW >= 0 && g.gridH >= 0 && g.gridW >= 0;
+  const bool steps = g.strideH >= 1 && g.strideW >= 1 && g.dilationH >= 1 && g.dilationW >= 1;
+  // Offsets stay far from int64 overflow in the kernels' index arithmetic.
+  const int64_t big = int64_t(1) << 40;
+  const bool small = g.padTop >= -big && g.padTop <= big && g.padLeft >= -big && g.padLeft <= big &&
+                     g.strideH <= big && g.strideW <= big && g.dilationH <= big && g.dilationW <= big;
+  if (!sizes || !steps || !small) a.fail("kindling native: bad window geometry");
+  return a.ok;
+}
+
+__int128 image_size(const Window& g) { return static_cast<__int128>(g.batch) * g.channels * g.height * g.width; }
+__int128 cols_size(const Window& g) {
+  return static_cast<__int128>(g.batch) * g.channels * g.kernelH * g.kernelW * g.gridH * g.gridW;
+}
+
+// im2col(image, cols, ...window) and col2im(cols, image, ...window).
+template <bool ToCols>
+napi_value Im2colOrCol2im(napi_env env, napi_callback_info info) {
+  Args a(env, info, 16);
+  const Arrays<2> arr(a);
+  Window g{};
+  if (!window_arg(a, 2, g)) return nullptr;
+  const napi_typedarray_type t0 = arr.type[0];
+  const int64_t l0 = arr.length[0], l1 = arr.length[1];
+  void* const P0 = arr.data[0];
+  void* const P1 = arr.data[1];
+  if (t0 != arr.type[1]) return a.fail("kindling native: im2col operands differ in type"), nullptr;
+  const int64_t lImage = ToCols ? l0 : l1, lCols = ToCols ? l1 : l0;
+  if (!span_ok(lImage, 0, image_size(g)) || !span_ok(lCols, 0, cols_size(g)))
+    return a.fail("kindling native: im2col index out of range"), nullptr;
+  return guarded(env, [&] {
+    if (t0 == napi_float32_array) {
+      if (ToCols) im2col<float>(static_cast<float*>(P0), g, static_cast<float*>(P1));
+      else col2im<float>(static_cast<float*>(P0), g, static_cast<float*>(P1));
+    } else {
+      if (ToCols) im2col<double>(static_cast<double*>(P0), g, static_cast<double*>(P1));
+      else col2im<double>(static_cast<double*>(P0), g, static_cast<double*>(P1));
+    }
+  });
+}
+
+// maxPool2d(image, out, indices (Float64Array), ...window)
+napi_value MaxPool2d(napi_env env, napi_callback_info info) {
+  Args a(env, info, 17);
+  const Arrays<3> arr(a);
+  Window g{};
+  if (!window_arg(a, 3, g)) return nullptr;
+  if (arr.type[0] != arr.type[1] || arr.type[2] != napi_float64_array)
+    return a.fail("kindling native: maxPool2d operand types"), nullptr;
+  const __int128 outSize = static_cast<__int128>(g.batch) * g.channels * g.gridH * g.gridW;
+  if (!span_ok(arr.length[0], 0, image_size(g)) || !span_ok(arr.length[1], 0, outSize) || !span_ok(arr.length[2], 0, outSize))
+    return a.fail("kindling native: maxPool2d index out of range"), nullptr;
+  if (outSize > 0 && (g.height == 0 || g.width == 0 || g.kernelH == 0 || g.kernelW == 0))
+    return a.fail("kindling native: maxPool2d over an empty window"), nullptr;
+  double* indices = static_cast<double*>(arr.data[2]);
+  return guarded(env, [&] {
+    if (arr.type[0] == napi_float32_array)
+      max_pool2d<float>(static_cast<float*>(arr.data[0]), g, static_cast<float*>(arr.data[1]), indices);
+    else
+      max_pool2d<double>(static_cast<double*>(arr.data[0]), g, static_cast<double*>(arr.data[1]), indices);
+  });
+}
+
+// scatterAddPlanes(values, indices (Float64Array), target, planes, perPlane, planeSize)
+napi_value ScatterAddPlanes(napi_env env, napi_callback_info info) {
+  Args a(env, info, 6);
+  const Arrays<3> arr(a);
+  const int64_t planes = a.num(3), perPlane = a.num(4), planeSize = a.num(5);
+  if (!a.ok) return nullptr;
+  if (arr.type[0] != arr.type[2] || arr.type[1] != napi_float64_array)
+    return a.fail("kindling native: scatterAddPlanes operand types"), nullptr;
+  if (planes < 0 || perPlane < 0 || planeSize < 0) return a.fail("kindling native: negative size"), nullptr;
+  const __int128 n = static_cast<__int128>(planes) * perPlane;
+  if (!span_ok(arr.length[0], 0, n) || !span_ok(arr.length[1], 0, n) ||
+      !span_ok(arr.length[2], 0, static_cast<__int128>(planes) * planeSize))
+    return a.fail("kindling native: scatterAddPlanes index out of range"), nullptr;
+  const double* indices = static_cast<double*>(arr.data[1]);
+  bool ok = true;
+  napi_value r = guarded(env, [&] {
+    if (arr.type[0] == napi_float32_array)
+      ok = scatter_add_planes<float>(static_cast<float*>(arr.data[0]), indices, planes, perPlane, planeSize,
+                                     static_cast<float*>(arr.data[2]));
+    else
+      ok = scatter_add_planes<double>(static_cast<double*>(arr.data[0]), indices, planes, perPlane, planeSize,
+                                      static_cast<double*>(arr.data[2]));
+  });
+  if (!ok) return a.fail("kindling native: scatterAddPlanes index out of range"), nullptr;
+  return r;
 }
 
 napi_value SetNumThreads(napi_env env, napi_callback_info info) {
@@ -276,6 +417,11 @@ NAPI_MODULE_INIT() {
              {"binary", Binary},
              {"unary", Unary},
              {"sum", Sum},
+             {"softmax", Softmax},
+             {"im2col", Im2colOrCol2im<true>},
+             {"col2im", Im2colOrCol2im<false>},
+             {"maxPool2d", MaxPool2d},
+             {"scatterAddPlanes", ScatterAddPlanes},
              {"setNumThreads", SetNumThreads},
              {"getNumThreads", GetNumThreads},
              {"isa", GetIsa},

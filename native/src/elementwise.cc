@@ -222,32 +222,6 @@ void sum_cols(const T* x, double* acc, int64_t R, int64_t Q, int64_t q0, int64_t
   }
 }
 
-// ---- Work split --------------------------------------------------------------------------------
-
-// Cuts `units` equal pieces of work into at most 4 tasks per thread (claimed dynamically, so a
-// preempted thread does not hold the others up) and runs body(u0, u1) for each range.
-template <typename F>
-void split_units(int64_t units, int64_t unitCost, int64_t minCost, const F& body) {
-  const int threads = get_num_threads();
-  const int64_t total = units * unitCost;
-  int64_t tasks = std::min<int64_t>(units, std::min<int64_t>(4 * threads, total / std::max<int64_t>(minCost, 1)));
-  if (threads == 1 || tasks <= 1) {
-    body(int64_t(0), units);
-    return;
-  }
-  struct Ctx {
-    const F* body;
-    int64_t units, tasks;
-  } ctx{&body, units, tasks};
-  parallel_for(
-      static_cast<int>(tasks),
-      [](void* p, int t) {
-        const Ctx& c = *static_cast<Ctx*>(p);
-        (*c.body)(c.units * t / c.tasks, c.units * (t + 1) / c.tasks);
-      },
-      &ctx);
-}
-
 // Elements per task below which threading does not pay (pool hand-off costs a few µs).
 constexpr int64_t kMinCheap = 1 << 15;      // add, mul, relu, sum
 constexpr int64_t kMinTranscend = 1 << 12;  // exp, log, tanh, sigmoid
@@ -333,6 +307,33 @@ void sum_3d(const T* x, T* out, int64_t P, int64_t R, int64_t Q) {
   });
 }
 
+template <typename T>
+void softmax_rows(const T* x, T* out, int64_t rows, int64_t n, bool log) {
+  if (rows <= 0 || n <= 0) return;
+  split_units(rows, n, kMinTranscend, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; r++) {
+      const T* xr = x + r * n;
+      T* o = out + r * n;
+      T m = xr[0];
+      bool nan = false;
+      for (int64_t j = 0; j < n; j++) {
+        m = xr[j] > m ? xr[j] : m;
+        nan |= xr[j] != xr[j];
+      }
+      if (nan || !std::isfinite(m)) m = T(0);
+      for (int64_t j = 0; j < n; j++) o[j] = xr[j] - m;
+      unary_row(kExp, o, o, n);
+      const T s = T(sum_row(o, n));
+      if (log) {
+        const T ls = T(std::log(double(s)));
+        for (int64_t j = 0; j < n; j++) o[j] = (xr[j] - m) - ls;
+      } else {
+        for (int64_t j = 0; j < n; j++) o[j] = o[j] / s;
+      }
+    }
+  });
+}
+
 template void binary_2d<float>(int, const float*, int64_t, int64_t, const float*, int64_t, int64_t, float*, int64_t,
                                int64_t, double);
 template void binary_2d<double>(int, const double*, int64_t, int64_t, const double*, int64_t, int64_t, double*,
@@ -341,5 +342,7 @@ template void unary_2d<float>(int, const float*, int64_t, int64_t, float*, int64
 template void unary_2d<double>(int, const double*, int64_t, int64_t, double*, int64_t, int64_t);
 template void sum_3d<float>(const float*, float*, int64_t, int64_t, int64_t);
 template void sum_3d<double>(const double*, double*, int64_t, int64_t, int64_t);
+template void softmax_rows<float>(const float*, float*, int64_t, int64_t, bool);
+template void softmax_rows<double>(const double*, double*, int64_t, int64_t, bool);
 
 }  // namespace kindling

@@ -2,6 +2,7 @@
 // Everything here works on raw pointers with element offsets and strides; the glue checks
 // bounds before calling in, so kernels trust their arguments.
 #pragma once
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 
@@ -24,6 +25,32 @@ const char* isa_name(Isa isa);
 void parallel_for(int ntasks, void (*fn)(void* ctx, int task), void* ctx);
 int get_num_threads();
 void set_num_threads(int n);
+
+// ---- Work split --------------------------------------------------------------------------------
+
+// Cuts `units` equal pieces of work into at most 4 tasks per thread (claimed dynamically, so a
+// preempted thread does not hold the others up) and runs body(u0, u1) for each range.
+template <typename F>
+inline void split_units(int64_t units, int64_t unitCost, int64_t minCost, const F& body) {
+  const int threads = get_num_threads();
+  const int64_t total = units * unitCost;
+  int64_t tasks = std::min<int64_t>(units, std::min<int64_t>(4 * threads, total / std::max<int64_t>(minCost, 1)));
+  if (threads == 1 || tasks <= 1) {
+    body(int64_t(0), units);
+    return;
+  }
+  struct Ctx {
+    const F* body;
+    int64_t units, tasks;
+  } ctx{&body, units, tasks};
+  parallel_for(
+      static_cast<int>(tasks),
+      [](void* p, int t) {
+        const Ctx& c = *static_cast<Ctx*>(p);
+        (*c.body)(c.units * t / c.tasks, c.units * (t + 1) / c.tasks);
+      },
+      &ctx);
+}
 
 // ---- GEMM ------------------------------------------------------------------------------------
 
@@ -57,5 +84,37 @@ void unary_2d(int op, const T* x, int64_t xrs, int64_t xcs, T* out, int64_t rows
 /** out[p*Q + q] = sum_r x[(p*R + r)*Q + q] for contiguous x of shape P×R×Q (double accumulation). */
 template <typename T>
 void sum_3d(const T* x, T* out, int64_t P, int64_t R, int64_t Q);
+
+/**
+ * Softmax (log-softmax with `log`) of each row of contiguous rows×n `x` into `out`:
+ * exp(x - max) / Σ, a non-finite max taken as 0, the sum accumulated in double.
+ */
+template <typename T>
+void softmax_rows(const T* x, T* out, int64_t rows, int64_t n, bool log);
+
+// ---- Convolution and pooling -------------------------------------------------------------------
+
+/** A kernel window over images (see WindowGeometry in src/backend/backend.ts); all sizes >= 0, steps >= 1. */
+struct Window {
+  int64_t batch, channels, height, width, kernelH, kernelW, strideH, strideW, padTop, padLeft, dilationH, dilationW,
+      gridH, gridW;
+};
+
+/** im2col into PyTorch's layout: cols is batch × channels·kH·kW × gridH·gridW, 0 in the padding. */
+template <typename T>
+void im2col(const T* image, const Window& g, T* cols);
+/** col2im, the adjoint of im2col: image (overwritten) gets the sum of the column entries over each position. */
+template <typename T>
+void col2im(const T* cols, const Window& g, T* image);
+/** Max over each window of batch·channels planes, and its index y·width + x in the plane (stored as double). */
+template <typename T>
+void max_pool2d(const T* image, const Window& g, T* out, double* indices);
+/**
+ * target[p][indices[p][k]] += values[p][k] (target zeroed first). Returns false, leaving target
+ * partly written, if an index is not an integer in [0, planeSize).
+ */
+template <typename T>
+bool scatter_add_planes(const T* values, const double* indices, int64_t planes, int64_t perPlane, int64_t planeSize,
+                        T* target);
 
 }  // namespace kindling

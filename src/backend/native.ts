@@ -4,9 +4,10 @@
  * from `native/` by `npm install`), reading and writing the tensors' typed arrays in place.
  *
  * It covers what dominates training time — matrix products (packed AVX-512/AVX2 GEMM on a
- * thread pool), add/sub/mul/div, exp/log/tanh/sigmoid/relu and sums of contiguous float
- * tensors — and hands everything else, every other dtype or layout, and every call too small
- * to repay the ~0.2 µs crossing into C++, to the JS kernels. Results match the JS kernels to
+ * thread pool), add/sub/mul/div, exp/log/tanh/sigmoid/relu, sums, softmax and log-softmax
+ * along the last dim, im2col/col2im (convolutions and their gradients), max pooling and its
+ * gradient, on float32/float64 — and hands everything else, every other dtype or layout, and
+ * every call too small to repay the ~0.2 µs crossing into C++, to the JS kernels. Results match the JS kernels to
  * float rounding (see test/backend/native.test.ts for the tolerances).
  *
  * This is the only Node-specific backend file; the core never imports it. The Node entry
@@ -21,7 +22,7 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import type { Tensor } from "../core/tensor.js";
 import type { TypedArray } from "../core/dtype.js";
-import type { Backend, BinaryKernel, ReduceKernel, UnaryKernel } from "./backend.js";
+import type { Backend, BinaryKernel, ReduceKernel, UnaryKernel, WindowGeometry } from "./backend.js";
 import { jsBackend } from "./js/index.js";
 
 type FloatArray = Float32Array | Float64Array;
@@ -50,6 +51,16 @@ export interface NativeAddon {
   ): void;
   /** Sums contiguous P×R×Q over R into P×Q (double accumulation). */
   sum(x: FloatArray, xOff: number, out: FloatArray, outOff: number, P: number, R: number, Q: number): void;
+  /** Softmax (log-softmax with `log`) of each row of contiguous rows×n `x`. */
+  softmax(x: FloatArray, xOff: number, out: FloatArray, outOff: number, rows: number, n: number, log: boolean): void;
+  /** im2col; `window` is WindowGeometry's 14 fields in declaration order. */
+  im2col(image: FloatArray, cols: FloatArray, ...window: number[]): void;
+  /** col2im (overwrites `image`); `window` as for im2col. */
+  col2im(cols: FloatArray, image: FloatArray, ...window: number[]): void;
+  /** Max pooling with indices (int64 values in a Float64Array); `window` as for im2col. */
+  maxPool2d(image: FloatArray, out: FloatArray, indices: Float64Array, ...window: number[]): void;
+  /** Max pooling's gradient (zeroes `target` first); throws on an index outside its plane. */
+  scatterAddPlanes(values: FloatArray, indices: Float64Array, target: FloatArray, planes: number, perPlane: number, planeSize: number): void;
   setNumThreads(n: number): void;
   getNumThreads(): number;
   /** The kernel family in use: "avx512", "avx2" or "generic". */
@@ -66,9 +77,9 @@ export interface NativeAddon {
 export interface NativeThresholds {
   /** Minimum multiply-adds (batch·M·N·K) for a native matrix product. */
   gemm: number;
-  /** Minimum elements for native add/sub/mul/div and relu. */
+  /** Minimum elements for native add/sub/mul/div and relu, and of the larger array for im2col, col2im and pooling. */
   elementwise: number;
-  /** Minimum elements for native exp/log/tanh/sigmoid. */
+  /** Minimum elements for native exp/log/tanh/sigmoid and softmax. */
   transcendental: number;
   /** Minimum input elements for a native sum. */
   reduce: number;
@@ -167,6 +178,19 @@ const BINARY_OPS: Partial<Record<BinaryKernel, number>> = { add: 0, sub: 1, mul:
 const UNARY_OPS: Partial<Record<UnaryKernel, number>> = { exp: 0, log: 1, tanh: 2, sigmoid: 3, relu: 4, copy: 5 };
 const COPY = 5;
 
+/** True when both arrays are Float32Array or both Float64Array. */
+function sameFloatArrays(a: TypedArray, b: TypedArray): boolean {
+  return (a instanceof Float32Array || a instanceof Float64Array) && a.constructor === b.constructor;
+}
+
+/** WindowGeometry's fields in the order the addon reads them. */
+function windowArgs(g: WindowGeometry): number[] {
+  return [
+    g.batch, g.channels, g.height, g.width, g.kernelH, g.kernelW, g.strideH, g.strideW,
+    g.padTop, g.padLeft, g.dilationH, g.dilationW, g.gridH, g.gridW,
+  ];
+}
+
 function sameFloatDtype(out: Tensor, ...ins: Tensor[]): boolean {
   if (!isFloat(out)) return false;
   for (const t of ins) if (t.dtype !== out.dtype) return false;
@@ -251,6 +275,36 @@ function makeBackend(n: NativeAddon): Backend {
     n.sum(x._storage.data as FloatArray, x._offset, out._storage.data as FloatArray, out._offset, P, R, Q);
   }
 
+  function softmax(x: Tensor, dim: number, out: Tensor, log: boolean): void {
+    const len = x._shape[dim];
+    const size = out._storage.data.length;
+    if (dim !== x._shape.length - 1 || size < th.transcendental || !sameFloatDtype(out, x) || !x.isContiguous())
+      return jsBackend.softmax(x, dim, out, log);
+    n.softmax(x._storage.data as FloatArray, x._offset, out._storage.data as FloatArray, 0, size / len, len, log);
+  }
+
+  function im2col(image: TypedArray, g: WindowGeometry, cols: TypedArray): void {
+    if (cols.length < th.elementwise || !sameFloatArrays(image, cols)) return jsBackend.im2col(image, g, cols);
+    n.im2col(image as FloatArray, cols as FloatArray, ...windowArgs(g));
+  }
+
+  function col2im(cols: TypedArray, g: WindowGeometry, image: TypedArray): void {
+    if (cols.length < th.elementwise || !sameFloatArrays(image, cols)) return jsBackend.col2im(cols, g, image);
+    n.col2im(cols as FloatArray, image as FloatArray, ...windowArgs(g));
+  }
+
+  function maxPool2d(image: TypedArray, g: WindowGeometry, out: TypedArray, indices: TypedArray): void {
+    if (image.length < th.elementwise || !sameFloatArrays(image, out) || !(indices instanceof Float64Array))
+      return jsBackend.maxPool2d(image, g, out, indices);
+    n.maxPool2d(image as FloatArray, out as FloatArray, indices, ...windowArgs(g));
+  }
+
+  function scatterAddPlanes(values: TypedArray, indices: TypedArray, planes: number, perPlane: number, planeSize: number, target: TypedArray): void {
+    if (target.length < th.elementwise || !sameFloatArrays(values, target) || !(indices instanceof Float64Array))
+      return jsBackend.scatterAddPlanes(values, indices, planes, perPlane, planeSize, target);
+    n.scatterAddPlanes(values as FloatArray, indices, target as FloatArray, planes, perPlane, planeSize);
+  }
+
   return {
     ...jsBackend,
     name: "native",
@@ -262,6 +316,11 @@ function makeBackend(n: NativeAddon): Backend {
     reduce,
     bmm,
     copyTo,
+    softmax,
+    im2col,
+    col2im,
+    maxPool2d,
+    scatterAddPlanes,
   };
 }
 

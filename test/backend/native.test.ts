@@ -461,6 +461,153 @@ describe("native backend", { skip }, () => {
       });
   });
 
+  describe("softmax and log-softmax along the last dim", () => {
+    // exp within 1 ulp and the sum (in double) in another order, a relative change of at most
+    // n·2^-52: softmax within 4 ulp + n·2^-52 relative of JS; log-softmax = shifted − log Σ, so
+    // also within 4 ulp of log Σ + n·2^-52 absolute (where the two terms cancel).
+    function check(x: Tensor, dim: number, log: boolean, label: string): void {
+      const ref = out(x._shape, x.dtype);
+      const got = out(x._shape, x.dtype).fill_(Number.NaN);
+      jsBackend.softmax(x, dim, ref, log);
+      forced(() => native!.softmax(x, dim, got, log));
+      const r = values(ref), g = values(got);
+      const n = x._shape[dim] ?? 1;
+      for (let i = 0; i < r.length; i++) {
+        const order = n * 2 ** -52;
+        const tol = 4 * ulpAt(r[i], x.dtype) + (log ? 4 * ulpAt(Math.log(n) + 1, x.dtype) + order : order * Math.abs(r[i]));
+        if (!(Math.abs(g[i] - r[i]) <= tol) && g[i] !== r[i] && !(Number.isNaN(g[i]) && Number.isNaN(r[i])))
+          assert.fail(`${label} ${log ? "log" : ""}softmax ${JSON.stringify(x._shape)} element ${i}: native ${g[i]} vs js ${r[i]} ${values(x).slice(0, 8)}`);
+      }
+    }
+
+    for (const dtype of DTYPES)
+      test(`${dtype.name}: random and ragged rows, kernel families, threads; other dims and layouts fall back`, () => {
+        torch.manualSeed(10);
+        eachIsa((isa) =>
+          eachThreads((threads) => {
+            for (const log of [false, true]) {
+              const label = `${isa} ${threads}t ${dtype.name}`;
+              for (const shape of [[1, 1], [3, 7], [17, 33], [64, 1000], [5, 4099], [2, 3, 129]])
+                check(torch.randn(shape, { dtype }).mul(5), shape.length - 1, log, label);
+              check(torch.randn([7, 0], { dtype }), 1, log, `${label} empty`);
+              check(torch.randn([0, 7], { dtype }), 1, log, `${label} empty`);
+              check(torch.randn([33, 40], { dtype }), 0, log, `${label} dim 0`);
+              check(torch.randn([40, 33], { dtype }).t(), 1, log, `${label} transposed`);
+            }
+          }),
+        );
+      });
+
+    test("NaN, ±inf and huge values in a row", () => {
+      for (const dtype of DTYPES)
+        for (const log of [false, true]) {
+          const x = torch.tensor([[1, 2, Number.NaN, 3], [1, Infinity, 2, 3], [-Infinity, -Infinity, 0, 1], [3e38, -3e38, 0, 1], [-1e30, -1e30, -1e30, -1e30]], { dtype });
+          check(x, 1, log, `${dtype.name} specials`);
+        }
+    });
+  });
+
+  describe("im2col, col2im, max pooling and its gradient", () => {
+    // Copies and in-order sums: bit-identical to the JS kernels.
+    interface Geo {
+      batch: number; channels: number; height: number; width: number; kernelH: number; kernelW: number; strideH: number;
+      strideW: number; padTop: number; padLeft: number; dilationH: number; dilationW: number; gridH: number; gridW: number;
+    }
+    /** A random window geometry; `pool` keeps padding within half the kernel and can add a ceil-mode row. */
+    function geometry(rnd: () => number, pool: boolean): Geo {
+      const pick = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
+      const kernelH = pick(1, 5), kernelW = pick(1, 5);
+      const g = {
+        batch: pick(0, 3) || 1, channels: pick(1, 5), height: pick(1, 19), width: pick(1, 37), kernelH, kernelW,
+        strideH: pick(1, 3), strideW: pick(1, 3), padTop: pick(0, Math.floor(kernelH / 2)), padLeft: pick(0, Math.floor(kernelW / 2)),
+        dilationH: pool ? pick(1, 2) : pick(1, 3), dilationW: pick(1, 2), gridH: 0, gridW: 0,
+      };
+      const grid = (size: number, k: number, s: number, p: number, d: number) => Math.floor((size + 2 * p - d * (k - 1) - 1) / s) + 1;
+      g.gridH = grid(g.height, kernelH, g.strideH, g.padTop, g.dilationH) + (pool ? 0 : pick(0, 1));
+      g.gridW = grid(g.width, kernelW, g.strideW, g.padLeft, g.dilationW);
+      return g;
+    }
+    const fill = (a: Float32Array | Float64Array) => {
+      for (let i = 0; i < a.length; i++) a[i] = Math.round((Math.random() * 2 - 1) * 1e4) / 1e3;
+      return a;
+    };
+    const arrayOf = (dtype: DType, n: number) => (dtype === torch.float32 ? new Float32Array(n) : new Float64Array(n));
+    /** Runs `body` on 60 seeded random geometries with a non-empty grid, at 1 and 2 threads. */
+    function eachGeometry(seed: number, pool: boolean, body: (g: Geo, label: string, rnd: () => number, trial: number) => void): void {
+      const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+      eachThreads((threads) => {
+        for (let trial = 0; trial < 60; trial++) {
+          const g = geometry(rnd, pool);
+          if (g.gridH >= 1 && g.gridW >= 1) body(g, `${threads}t ${JSON.stringify(g)}`, rnd, trial);
+        }
+      });
+    }
+
+    for (const dtype of DTYPES)
+      test(`${dtype.name}: im2col and col2im on random geometries, 1 and 2 threads`, () => {
+        eachGeometry(11, false, (g, label) => {
+          const image = fill(arrayOf(dtype, g.batch * g.channels * g.height * g.width));
+          const L = g.gridH * g.gridW;
+          const colsRef = arrayOf(dtype, g.batch * g.channels * g.kernelH * g.kernelW * L);
+          const colsGot = arrayOf(dtype, colsRef.length).fill(Number.NaN);
+          jsBackend.im2col(image, g, colsRef);
+          forced(() => native!.im2col(image, g, colsGot));
+          assert.deepEqual(colsGot, colsRef, `im2col ${label}`);
+          const cols = fill(arrayOf(dtype, colsRef.length));
+          const imRef = arrayOf(dtype, image.length);
+          const imGot = arrayOf(dtype, image.length).fill(Number.NaN);
+          jsBackend.col2im(cols, g, imRef);
+          forced(() => native!.col2im(cols, g, imGot));
+          assert.deepEqual(imGot, imRef, `col2im ${label}`);
+        });
+      });
+
+    for (const dtype of DTYPES)
+      test(`${dtype.name}: max pooling, its gradient, NaN and ties, 1 and 2 threads`, () => {
+        eachGeometry(12, true, (g, label, rnd, trial) => {
+          const image = fill(arrayOf(dtype, g.batch * g.channels * g.height * g.width)).map((v) => Math.round(v)); // ties
+          if (trial % 5 === 0) image[Math.floor(rnd() * image.length)] = Number.NaN;
+          const planes = g.batch * g.channels, perPlane = g.gridH * g.gridW, planeSize = g.height * g.width;
+          const outRef = arrayOf(dtype, planes * perPlane), outGot = arrayOf(dtype, outRef.length);
+          const idxRef = new Float64Array(outRef.length), idxGot = new Float64Array(outRef.length);
+          jsBackend.maxPool2d(image, g, outRef, idxRef);
+          forced(() => native!.maxPool2d(image, g, outGot, idxGot));
+          assert.deepEqual(outGot, outRef, `maxPool2d values ${label}`);
+          assert.deepEqual(idxGot, idxRef, `maxPool2d indices ${label}`);
+          const grad = fill(arrayOf(dtype, outRef.length));
+          const tRef = arrayOf(dtype, image.length), tGot = arrayOf(dtype, image.length).fill(Number.NaN);
+          jsBackend.scatterAddPlanes(grad, idxRef, planes, perPlane, planeSize, tRef);
+          // A dilated window can miss the image (taps only in the padding): its index then points
+          // outside the plane, as in PyTorch, and the native scatter refuses it rather than write there.
+          if (idxRef.some((v) => v >= planeSize)) {
+            assert.throws(() => forced(() => native!.scatterAddPlanes(grad, idxRef, planes, perPlane, planeSize, tGot)), RangeError);
+            return;
+          }
+          forced(() => native!.scatterAddPlanes(grad, idxRef, planes, perPlane, planeSize, tGot));
+          assert.deepEqual(tGot, tRef, `scatterAddPlanes ${label}`);
+        });
+      });
+
+    test("conv2d, max and average pooling through the public API match the JS backend", () => {
+      torch.manualSeed(13);
+      for (const dtype of DTYPES) {
+        const x = torch.randn([3, 4, 11, 13], { dtype, requiresGrad: true });
+        const w = torch.randn([6, 2, 3, 2], { dtype, requiresGrad: true });
+        const run = () => {
+          const y = torch.F.conv2d(x, w, null, { stride: [2, 1], padding: 1, dilation: [1, 2], groups: 2 });
+          const z = torch.F.maxPool2d(y, 2, { ceilMode: true }).sum().add(torch.F.avgPool2d(y, 3, { padding: 1 }).sum());
+          const [gx, gw] = torch.autograd.grad(z, [x, w]);
+          return [y, gx as Tensor, gw as Tensor];
+        };
+        setBackend(jsBackend);
+        const ref = run();
+        setBackend(native!);
+        const got = forced(run);
+        for (let i = 0; i < ref.length; i++) assert.ok(torch.allclose(got[i], ref[i], { rtol: 1e-4, atol: 1e-4 }), `${dtype.name} output ${i}`);
+      }
+    });
+  });
+
   test("the addon rejects out-of-range offsets, strides and sizes instead of touching memory", () => {
     const a = new Float32Array(16);
     const b = new Float32Array(16);
@@ -475,6 +622,14 @@ describe("native backend", { skip }, () => {
     assert.throws(() => addon!.unary(5, a, 0, 1, 4, c, 0, 4, 5), RangeError);
     assert.throws(() => addon!.sum(a, 0, c, 0, 2, 3, 3), RangeError);
     assert.throws(() => addon!.setNumThreads(0), RangeError);
+    assert.throws(() => addon!.softmax(a, 1, c, 0, 4, 4, false), RangeError);
+    const geo = [1, 1, 4, 4, 3, 3, 1, 1, 1, 1, 1, 1, 4, 4]; // 9·16 columns do not fit in 16
+    assert.throws(() => addon!.im2col(a, c, ...geo), RangeError);
+    assert.throws(() => addon!.col2im(c, a, ...geo), RangeError);
+    assert.throws(() => addon!.im2col(a, new Float32Array(144), 1, 1, 4, 4, 3, 3, 0, 1, 1, 1, 1, 1, 4, 4), RangeError); // stride 0
+    assert.throws(() => addon!.maxPool2d(a, c, new Float64Array(15), 1, 1, 4, 4, 1, 1, 1, 1, 0, 0, 1, 1, 4, 4), RangeError);
+    assert.throws(() => addon!.scatterAddPlanes(a, new Float64Array(16).fill(16), c, 1, 16, 16), /index out of range/);
+    assert.throws(() => addon!.scatterAddPlanes(a, new Float64Array(16).fill(0.5), c, 1, 16, 16), /index out of range/);
     addon!.gemm(a, 0, 0, 4, 1, b, 0, 0, 4, 1, c, 0, 1, 4, 4, 4); // in range: fine
   });
 });

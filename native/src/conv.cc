@@ -1,0 +1,153 @@
+// Convolution and pooling kernels: im2col / col2im (which turn a convolution into one GEMM) and
+// max pooling with its gradient. Memory-bound loops: rows are copied with memcpy where the
+// stride allows, and work is split over image planes, which no two tasks share.
+#include <atomic>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "kernels.h"
+
+namespace kindling {
+namespace {
+
+// ceil(a / b) for b > 0 and any sign of a.
+inline int64_t ceil_div(int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
+
+// Grid positions [first, last) whose tap offset + o·stride falls inside [0, size).
+inline void valid_range(int64_t offset, int64_t stride, int64_t size, int64_t grid, int64_t& first, int64_t& last) {
+  first = offset >= 0 ? 0 : std::min(grid, ceil_div(-offset, stride));
+  last = std::max(first, std::min(grid, ceil_div(size - offset, stride)));
+}
+
+// Elements per task below which threading does not pay.
+constexpr int64_t kMinWork = 1 << 15;
+
+// Calls body(plane, tapRow, y0, y1, x0, x1, dy, dx) for each (n·C + c) plane and kernel tap of
+// one task's planes; tapRow counts taps over all planes, so cols + tapRow·L is the tap's row.
+template <typename F>
+void for_each_tap(const Window& g, const F& body) {
+  const int64_t planes = g.batch * g.channels, taps = g.kernelH * g.kernelW;
+  split_units(planes, taps * g.gridH * g.gridW, kMinWork, [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; p++)
+      for (int64_t i = 0; i < g.kernelH; i++) {
+        const int64_t dy = i * g.dilationH - g.padTop;
+        int64_t y0, y1;
+        valid_range(dy, g.strideH, g.height, g.gridH, y0, y1);
+        for (int64_t j = 0; j < g.kernelW; j++) {
+          const int64_t dx = j * g.dilationW - g.padLeft;
+          int64_t x0, x1;
+          valid_range(dx, g.strideW, g.width, g.gridW, x0, x1);
+          body(p, p * taps + i * g.kernelW + j, y0, y1, x0, x1, dy, dx);
+        }
+      }
+  });
+}
+
+}  // namespace
+
+template <typename T>
+void im2col(const T* image, const Window& g, T* cols) {
+  const int64_t H = g.height, W = g.width, gw = g.gridW, L = g.gridH * g.gridW, sw = g.strideW;
+  for_each_tap(g, [&](int64_t p, int64_t tap, int64_t y0, int64_t y1, int64_t x0, int64_t x1, int64_t dy, int64_t dx) {
+    T* q = cols + tap * L;
+    const T* plane = image + p * H * W;
+    std::fill(q, q + y0 * gw, T(0));
+    for (int64_t oy = y0; oy < y1; oy++) {
+      T* row = q + oy * gw;
+      const T* line = plane + (oy * g.strideH + dy) * W + dx;
+      std::fill(row, row + x0, T(0));
+      if (sw == 1) std::memcpy(row + x0, line + x0, size_t(x1 - x0) * sizeof(T));
+      else
+        for (int64_t ox = x0; ox < x1; ox++) row[ox] = line[ox * sw];
+      std::fill(row + x1, row + gw, T(0));
+    }
+    std::fill(q + y1 * gw, q + L, T(0));
+  });
+}
+
+template <typename T>
+void col2im(const T* cols, const Window& g, T* image) {
+  const int64_t H = g.height, W = g.width, gw = g.gridW, L = g.gridH * g.gridW, sw = g.strideW;
+  const int64_t taps = g.kernelH * g.kernelW;
+  if (taps == 0) std::fill(image, image + g.batch * g.channels * H * W, T(0));
+  for_each_tap(g, [&](int64_t p, int64_t tap, int64_t y0, int64_t y1, int64_t x0, int64_t x1, int64_t dy, int64_t dx) {
+    T* plane = image + p * H * W;
+    if (tap == p * taps) std::fill(plane, plane + H * W, T(0));  // first tap of the plane
+    const T* q = cols + tap * L;
+    for (int64_t oy = y0; oy < y1; oy++) {
+      const T* row = q + oy * gw;
+      T* line = plane + (oy * g.strideH + dy) * W + dx;
+      if (sw == 1)
+        for (int64_t ox = x0; ox < x1; ox++) line[ox] += row[ox];
+      else
+        for (int64_t ox = x0; ox < x1; ox++) line[ox * sw] += row[ox];
+    }
+  });
+}
+
+template <typename T>
+void max_pool2d(const T* image, const Window& g, T* out, double* indices) {
+  const int64_t H = g.height, W = g.width, perPlane = g.gridH * g.gridW;
+  split_units(g.batch * g.channels, perPlane * g.kernelH * g.kernelW, kMinWork, [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; p++) {
+      const T* plane = image + p * H * W;
+      int64_t q = p * perPlane;
+      for (int64_t oy = 0; oy < g.gridH; oy++) {
+        int64_t y0 = oy * g.strideH - g.padTop;
+        const int64_t y1 = std::min(y0 + (g.kernelH - 1) * g.dilationH + 1, H);
+        if (y0 < 0) y0 += ceil_div(-y0, g.dilationH) * g.dilationH;  // first tap inside the image
+        for (int64_t ox = 0; ox < g.gridW; ox++, q++) {
+          int64_t x0 = ox * g.strideW - g.padLeft;
+          const int64_t x1 = std::min(x0 + (g.kernelW - 1) * g.dilationW + 1, W);
+          if (x0 < 0) x0 += ceil_div(-x0, g.dilationW) * g.dilationW;
+          T best = -std::numeric_limits<T>::infinity();
+          int64_t bestIndex = y0 * W + x0;
+          for (int64_t y = y0; y < y1; y += g.dilationH)
+            for (int64_t x = x0; x < x1; x += g.dilationW) {
+              const T v = plane[y * W + x];
+              // NaN wins, and a later NaN takes over, as in PyTorch's kernel.
+              if (v > best || v != v) {
+                best = v;
+                bestIndex = y * W + x;
+              }
+            }
+          out[q] = best;
+          indices[q] = double(bestIndex);
+        }
+      }
+    }
+  });
+}
+
+template <typename T>
+bool scatter_add_planes(const T* values, const double* indices, int64_t planes, int64_t perPlane, int64_t planeSize,
+                        T* target) {
+  std::atomic<bool> ok{true};
+  split_units(planes, perPlane + planeSize, kMinWork, [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; p++) {
+      T* t = target + p * planeSize;
+      std::fill(t, t + planeSize, T(0));
+      for (int64_t k = p * perPlane; k < (p + 1) * perPlane; k++) {
+        const double i = indices[k];
+        if (!(i >= 0 && i < double(planeSize) && i == std::floor(i))) {
+          ok = false;
+          return;
+        }
+        t[int64_t(i)] += values[k];
+      }
+    }
+  });
+  return ok.load();
+}
+
+template void im2col<float>(const float*, const Window&, float*);
+template void im2col<double>(const double*, const Window&, double*);
+template void col2im<float>(const float*, const Window&, float*);
+template void col2im<double>(const double*, const Window&, double*);
+template void max_pool2d<float>(const float*, const Window&, float*, double*);
+template void max_pool2d<double>(const double*, const Window&, double*, double*);
+template bool scatter_add_planes<float>(const float*, const double*, int64_t, int64_t, int64_t, float*);
+template bool scatter_add_planes<double>(const double*, const double*, int64_t, int64_t, int64_t, double*);
+
+}  // namespace kindling
