@@ -228,18 +228,19 @@ struct InOut {
   T* dst() const { return static_cast<T*>(out) + outOff; }
 };
 
-// sum(x, xOff, out, outOff, P, R, Q): contiguous P×R×Q summed over R.
+// sum(x, xOff, out, outOff, P, R, Q, scale): contiguous P×R×Q summed over R, times scale.
 napi_value Sum(napi_env env, napi_callback_info info) {
-  Args a(env, info, 7);
+  Args a(env, info, 8);
   const InOut io(a);
   const int64_t P = a.num(4), R = a.num(5), Q = a.num(6);
+  const double scale = a.dbl(7);
   if (!a.ok) return nullptr;
   if (P < 0 || R < 0 || Q < 0) return a.fail("kindling native: negative size"), nullptr;
   if (!span_ok(io.xLength, io.xOff, static_cast<__int128>(P) * R * Q) || !span_ok(io.outLength, io.outOff, static_cast<__int128>(P) * Q))
     return a.fail("kindling native: sum index out of range"), nullptr;
   return guarded(env, [&] {
-    if (io.type == napi_float32_array) sum_3d<float>(io.in<float>(), io.dst<float>(), P, R, Q);
-    else sum_3d<double>(io.in<double>(), io.dst<double>(), P, R, Q);
+    if (io.type == napi_float32_array) sum_3d<float>(io.in<float>(), io.dst<float>(), P, R, Q, scale);
+    else sum_3d<double>(io.in<double>(), io.dst<double>(), P, R, Q, scale);
   });
 }
 

@@ -81,9 +81,12 @@ void binary_2d(int op, const T* a, int64_t ars, int64_t acs, const T* b, int64_t
 /** out[r*inner + j] = f(x[r*xrs + j*xcs]) (strided x is first copied into out). */
 template <typename T>
 void unary_2d(int op, const T* x, int64_t xrs, int64_t xcs, T* out, int64_t rows, int64_t inner);
-/** out[p*Q + q] = sum_r x[(p*R + r)*Q + q] for contiguous x of shape P×R×Q (double accumulation). */
+/**
+ * out[p*Q + q] = scale · sum_r x[(p*R + r)*Q + q] for contiguous x of shape P×R×Q (double
+ * accumulation; `scale` counts repeats of a broadcast input, applied before rounding).
+ */
 template <typename T>
-void sum_3d(const T* x, T* out, int64_t P, int64_t R, int64_t Q);
+void sum_3d(const T* x, T* out, int64_t P, int64_t R, int64_t Q, double scale);
 
 /**
  * Softmax (log-softmax with `log`) of each row of contiguous rows×n `x` into `out`:

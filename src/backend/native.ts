@@ -49,8 +49,8 @@ export interface NativeAddon {
     op: number, x: FloatArray, xOff: number, xrs: number, xcs: number,
     out: FloatArray, outOff: number, rows: number, inner: number,
   ): void;
-  /** Sums contiguous P×R×Q over R into P×Q (double accumulation). */
-  sum(x: FloatArray, xOff: number, out: FloatArray, outOff: number, P: number, R: number, Q: number): void;
+  /** Sums contiguous P×R×Q over R into P×Q, times `scale` (double accumulation, scaled before rounding). */
+  sum(x: FloatArray, xOff: number, out: FloatArray, outOff: number, P: number, R: number, Q: number, scale: number): void;
   /** Softmax (log-softmax with `log`) of each row of contiguous rows×n `x`. */
   softmax(x: FloatArray, xOff: number, out: FloatArray, outOff: number, rows: number, n: number, log: boolean): void;
   /** im2col; `window` is WindowGeometry's 14 fields in declaration order. */
@@ -251,12 +251,28 @@ function makeBackend(n: NativeAddon): Backend {
   }
 
   function reduce(op: ReduceKernel, x: Tensor, dims: readonly number[], out: Tensor, p0: number): void {
-    if (op !== "sum" || x._storage.data.length < th.reduce || !sameFloatDtype(out, x) || !x.isContiguous())
-      return jsBackend.reduce(op, x, dims, out, p0);
-    // The reduced dims (ignoring size-1 dims) must be one run: x is then P×R×Q summed over R.
-    const shape = x._shape;
+    if (op !== "sum" || x.numel() < th.reduce || !sameFloatDtype(out, x)) return jsBackend.reduce(op, x, dims, out, p0);
+    const shape = x._shape.slice();
+    // A broadcast scalar (the gradient of a full sum or mean): every output is value × count,
+    // exact as the JS kernel's float64 sum of float32 values is (+ 0 turns -0 into 0 as that sum does).
+    if (x._strides.every((st, d) => st === 0 || shape[d] === 1)) {
+      out._storage.data.fill(x._storage.data[x._offset] * (x.numel() / out.numel()) + 0, out._offset, out._offset + out.numel());
+      return;
+    }
     const reduced = new Array<boolean>(shape.length).fill(false);
     for (const d of dims) reduced[d] = true;
+    // A reduced dim read with stride 0 (a broadcast, e.g. the gradient of sum or mean) repeats
+    // the same values: sum without it and scale. Exact for float32 (partial sums of floats are
+    // exact in double); within the usual float64 summation error otherwise.
+    let scale = 1;
+    for (let d = 0; d < shape.length; d++)
+      if (reduced[d] && x._strides[d] === 0 && shape[d] > 1) {
+        scale *= shape[d];
+        shape[d] = 1;
+      }
+    const v = scale === 1 ? x : x._view(shape, x._strides, x._offset);
+    if (!v.isContiguous()) return jsBackend.reduce(op, x, dims, out, p0);
+    // The reduced dims (ignoring size-1 dims) must be one run: v is then P×R×Q summed over R.
     let P = 1, R = 1, Q = 1;
     let phase = 0; // 0: before the run, 1: in it, 2: after it
     for (let d = 0; d < shape.length; d++) {
@@ -272,7 +288,7 @@ function makeBackend(n: NativeAddon): Backend {
       }
     }
     if (P * R * Q === 0) return jsBackend.reduce(op, x, dims, out, p0);
-    n.sum(x._storage.data as FloatArray, x._offset, out._storage.data as FloatArray, out._offset, P, R, Q);
+    n.sum(v._storage.data as FloatArray, v._offset, out._storage.data as FloatArray, out._offset, P, R, Q, scale);
   }
 
   function softmax(x: Tensor, dim: number, out: Tensor, log: boolean): void {

@@ -433,7 +433,8 @@ describe("native backend", { skip }, () => {
       const r = values(ref), g = values(got), s = values(absSum);
       for (let i = 0; i < r.length; i++) {
         const tol = n * 2 ** -52 * s[i] + ulpAt(r[i], x.dtype);
-        if (!(Math.abs(g[i] - r[i]) <= tol)) assert.fail(`${label}: element ${i}: native ${g[i]} vs js ${r[i]}`);
+        if (!(Math.abs(g[i] - r[i]) <= tol) && !Object.is(g[i], r[i])) assert.fail(`${label}: element ${i}: native ${g[i]} vs js ${r[i]}`);
+        if (Object.is(r[i], 0) !== Object.is(g[i], 0) && r[i] === 0) assert.fail(`${label}: element ${i}: sign of zero`);
       }
     }
 
@@ -456,6 +457,13 @@ describe("native backend", { skip }, () => {
             check(torch.randn([2000, 3], { dtype }), [1], label);
             check(torch.randn([3, 0, 4], { dtype }), [1], label);
             check(torch.randn([3, 4], { dtype }).t(), [1], label); // non-contiguous: JS
+            // Broadcast inputs (gradients of sum and mean): stride-0 reduced dims are scaled.
+            check(torch.randn([1, 70, 1], { dtype }).expand([50, 70, 90]), [0, 2], label);
+            check(torch.randn([1, 70, 90], { dtype }).expand([50, 70, 90]), [0], label);
+            check(torch.randn([1, 70, 1], { dtype }).expand([50, 70, 90]), [0], label); // stride-0 kept dim: JS
+            for (const v of [1.5, -0, Number.NaN, -Infinity])
+              for (const dims of [[2, 3], [0, 1, 2, 3], [0]])
+                check(torch.tensor(v, { dtype }).expand([8, 16, 32, 32]), dims, `${label} ${v} ${dims}`);
           }),
         );
       });
@@ -608,6 +616,22 @@ describe("native backend", { skip }, () => {
     });
   });
 
+  test("the thread pool blocks when idle instead of spinning", async () => {
+    const saved = getNumThreads();
+    setNumThreads(2);
+    try {
+      const a = torch.randn([300, 300]);
+      for (let i = 0; i < 5; i++) a.matmul(a); // wakes the workers
+      const before = process.cpuUsage();
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      const used = process.cpuUsage(before);
+      // A worker that kept spinning would burn about 400 ms; the pool spins ~0.2 ms, then sleeps.
+      assert.ok((used.user + used.system) / 1000 < 150, `${(used.user + used.system) / 1000} ms of CPU while idle`);
+    } finally {
+      setNumThreads(saved);
+    }
+  });
+
   test("the addon rejects out-of-range offsets, strides and sizes instead of touching memory", () => {
     const a = new Float32Array(16);
     const b = new Float32Array(16);
@@ -620,7 +644,7 @@ describe("native backend", { skip }, () => {
     assert.throws(() => addon!.binary(9, a, 0, 8, 1, b, 0, 8, 1, c, 0, 2, 8, 0), RangeError);
     assert.throws(() => addon!.unary(0, a, -1, 0, 1, c, 0, 1, 4), RangeError);
     assert.throws(() => addon!.unary(5, a, 0, 1, 4, c, 0, 4, 5), RangeError);
-    assert.throws(() => addon!.sum(a, 0, c, 0, 2, 3, 3), RangeError);
+    assert.throws(() => addon!.sum(a, 0, c, 0, 2, 3, 3, 1), RangeError);
     assert.throws(() => addon!.setNumThreads(0), RangeError);
     assert.throws(() => addon!.softmax(a, 1, c, 0, 4, 4, false), RangeError);
     const geo = [1, 1, 4, 4, 3, 3, 1, 1, 1, 1, 1, 1, 4, 4]; // 9·16 columns do not fit in 16
