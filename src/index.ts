@@ -19,13 +19,14 @@ export { noGrad, enableGrad, setGradEnabled, isGradEnabled, inferenceMode, isInf
 export { Node, AccumulateGrad } from "./autograd/node.js";
 export type { Edge, RemovableHandle } from "./autograd/node.js";
 export * as autograd from "./autograd/index.js";
+export * as linalg from "./linalg/index.js";
 export {
   tensor, zeros, ones, empty, full, eye, arange, linspace, rand, randn, randint, randperm,
   zerosLike, onesLike, fullLike, emptyLike, randLike, randnLike, randintLike,
 } from "./ops/creation.js";
 export type { CreationOptions, RandomOptions, TensorData } from "./ops/creation.js";
 export {
-  add, sub, mul, div, pow, maximum, minimum, neg, exp, log, log1p, expm1, sin, cos, tan, tanh, sigmoid, relu,
+  add, sub, mul, div, pow, ldexp, maximum, minimum, neg, exp, log, log1p, expm1, sin, cos, tan, tanh, sigmoid, relu,
   sqrt, rsqrt, abs, sign, square, reciprocal, clamp, floor, ceil, round, trunc, isnan, where, floorDivide, remainder,
   eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalXor, logicalNot, equal, allclose,
 } from "./ops/elementwise.js";
@@ -35,6 +36,8 @@ export { matmul, mm, bmm, dot, mv, outer, addmm } from "./ops/linalg.js";
 export { index, indexPut_, indexSelect, gather, scatter, scatterAdd, maskedFill, sliceSpec as slice } from "./ops/indexing.js";
 export type { IndexItem, SliceSpec } from "./ops/indexing.js";
 export { f } from "./utils/fstring.js";
+export { help } from "./docs/help.js";
+export type { HelpOptions } from "./docs/help.js";
 export { setNumThreads, getNumThreads } from "./backend/backend.js";
 export * as backends from "./backend/backends.js";
 export * as F from "./nn/functional.js";

@@ -431,6 +431,10 @@ export class Tensor {
   pow(exponent: TensorOrScalar): Tensor {
     return ops.pow(this, exponent);
   }
+  /** `this * 2 ** other` (see `torch.ldexp`). */
+  ldexp(other: Tensor): Tensor {
+    return ops.ldexp(this, other);
+  }
   /** Elementwise maximum (propagates NaN). */
   maximum(other: Tensor): Tensor {
     return ops.maximum(this, other);

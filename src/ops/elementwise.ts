@@ -191,6 +191,25 @@ export function pow(a: TensorOrScalar, b: TensorOrScalar): Tensor {
   return out;
 }
 
+/**
+ * Scales `input` by powers of two: `out = input * 2 ** other`, elementwise with broadcasting.
+ * Typically `input` holds mantissas and `other` integer exponents, which builds floating-point
+ * numbers from their parts. Integer inputs give the default float dtype.
+ *
+ * Composite, as in PyTorch: `mul(input, pow(2, other))`, so the result's node is
+ * `MulBackward0` and a gradient reaches `other` through `PowBackward2`.
+ *
+ * @param input - the mantissas.
+ * @param other - the exponents, usually an integer tensor.
+ * @returns `input * 2 ** other`, in the promoted dtype of `input` and `2 ** other`.
+ * @example
+ * torch.ldexp(torch.tensor([1]), torch.tensor([1n]));          // tensor([2.])
+ * torch.ldexp(torch.tensor([1]), torch.tensor([1n, 2n, 3n, 4n])); // tensor([ 2.,  4.,  8., 16.])
+ */
+export function ldexp(input: Tensor, other: Tensor): Tensor {
+  return mul(input, pow(2, other));
+}
+
 function extremumBackward(name: string, kernel: "gt" | "lt"): OpDef {
   return {
     name,

@@ -1,11 +1,12 @@
 /** Matrix products with PyTorch's shape rules; all run on the backend's batched kernel. */
-import type { Tensor } from "../core/tensor.js";
+import type { ReduceOptions, Tensor } from "../core/tensor.js";
 import { promoteTypes } from "../core/dtype.js";
-import { broadcastShapes, shapeStr } from "../core/shape.js";
+import { broadcastShapes, normalizeDim, shapeStr } from "../core/shape.js";
 import { backend } from "../backend/backend.js";
 import { type OpDef, anyRequiresGrad, record } from "../autograd/function.js";
 import { empty } from "./util.js";
-import { squeezeIntermediate, unsafeView } from "./shape.js";
+import { squeezeIntermediate, stack, unsafeView } from "./shape.js";
+import { amaxDims, aminDims, vectorNorm } from "./reduce.js";
 
 function checkSameDtype(a: Tensor, b: Tensor): void {
   if (a.dtype !== b.dtype)
@@ -203,4 +204,111 @@ function foldedMatmul(big: Tensor, small: Tensor, transposed: boolean): Tensor {
 
 function numelBatch(t: Tensor): number {
   return t._shape.slice(0, -2).reduce((x, y) => x * y, 1);
+}
+
+/** A matrix norm's `ord`: a number (±1, ±Infinity; ±2 need singular values) or a name. */
+export type MatrixNormOrd = number | "fro" | "nuc";
+
+/**
+ * A matrix norm of `A`, or of each matrix in a batch, with the matrices spanning the two dims of
+ * `dim` (the last two by default). `ord` chooses the norm:
+ * - `"fro"` (default): the Frobenius norm, sqrt of the sum of squared entries;
+ * - `1` / `-1`: the largest / smallest column sum of absolute values;
+ * - `Infinity` / `-Infinity`: the largest / smallest row sum of absolute values.
+ *
+ * `"nuc"` and `±2` (sums and extremes of singular values) need a singular value decomposition,
+ * which Kindling does not have yet: they throw. This is `torch.linalg.matrix_norm`.
+ *
+ * @param A - a floating-point tensor with at least 2 dims.
+ * @param ord - which norm; `"fro"` by default.
+ * @param dim - the two dims that hold the matrices; `[-2, -1]` by default.
+ * @param options - `keepdim`: keep the two reduced dims with size 1.
+ * @throws for fewer than 2 dims, a `dim` that is not two different dims, or an unsupported `ord`.
+ * @example
+ * const A = torch.tensor([[1, -2], [3, 4]]);
+ * torch.linalg.matrixNorm(A);           // tensor(5.4772)
+ * torch.linalg.matrixNorm(A, 1);        // tensor(6.)  (column sums 4 and 6)
+ * torch.linalg.matrixNorm(A, Infinity); // tensor(7.)  (row sums 3 and 7)
+ */
+export function matrixNorm(A: Tensor, ord: MatrixNormOrd = "fro", dim: readonly number[] = [-2, -1], options?: ReduceOptions): Tensor {
+  const keepdim = options?.keepdim ?? false;
+  if (A._shape.length < 2) throw new Error("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.");
+  if (!A.dtype.isFloatingPoint)
+    throw new Error(`linalg.matrix_norm: Expected a floating point or complex tensor as input. Got ${A.dtype.scalarType}`);
+  if (dim.length !== 2) throw new Error(`linalg.matrix_norm: dim must be a 2-tuple. Got ${dim.join(" ")}`);
+  const [d0, d1] = dim.map((d) => normalizeDim(d, A._shape.length));
+  if (d0 === d1) throw new Error(`linalg.matrix_norm: dims must be different. Got (${dim[0]}, ${dim[1]})`);
+  if (ord === "fro") return vectorNorm(A, 2, [d0, d1], { keepdim });
+  if (ord === "nuc" || ord === 2 || ord === -2)
+    throw new Error(`linalg.matrix_norm: ord=${ord} needs singular values, which Kindling does not compute yet`);
+  if (Math.abs(ord) !== 1 && Math.abs(ord) !== Infinity) throw new Error(`linalg.matrix_norm: Order ${ord} not supported.`);
+  // Column sums for ±1 (summing over rows, d0); the ±Infinity norms are those of the transpose.
+  let [sumDim, extremeDim] = Math.abs(ord) === 1 ? [d0, d1] : [d1, d0];
+  if (!keepdim && sumDim < extremeDim) extremeDim--;
+  const sums = vectorNorm(A, 1, sumDim, { keepdim });
+  return ord > 0 ? amaxDims(sums, extremeDim, { keepdim }) : aminDims(sums, extremeDim, { keepdim });
+}
+
+/**
+ * A vector or matrix norm, picked as `torch.linalg.norm` picks it:
+ * - no `ord` and no `dim`: the 2-norm of all elements (the Frobenius norm of a matrix);
+ * - `dim` a number or one dim: a vector norm along it (`vectorNorm`);
+ * - `dim` two dims, or no `dim` and a 2-D `A` with an `ord`: a matrix norm (`matrixNorm`);
+ * - no `dim`, a 1-D `A` and a numeric `ord`: a vector norm.
+ *
+ * @param A - a floating-point tensor; it must be 1-D or 2-D when `ord` is given without `dim`.
+ * @param ord - the norm's order (see `vectorNorm` and `matrixNorm`); null or missing for 2 / `"fro"`.
+ * @param dim - one dim (vector norm) or two (matrix norm); null or missing as described above.
+ * @param options - `keepdim`: keep the reduced dims with size 1.
+ * @throws for a `dim` of another length, or an `ord` without `dim` on a tensor that is not 1-D or 2-D.
+ * @example
+ * const A = torch.tensor([[1, -2], [3, 4]]);
+ * torch.linalg.norm(A);              // tensor(5.4772)
+ * torch.linalg.norm(A, Infinity);    // tensor(7.)  (matrix norm: largest row sum)
+ * torch.linalg.norm(A, Infinity, 1); // tensor([2., 4.])  (vector norm of each row)
+ */
+export function linalgNorm(A: Tensor, ord?: MatrixNormOrd | null, dim?: number | readonly number[] | null, options?: ReduceOptions): Tensor {
+  const dims = dim === null || dim === undefined ? null : typeof dim === "number" ? [dim] : dim;
+  if (dims !== null && dims.length !== 1 && dims.length !== 2)
+    throw new Error(`linalg.norm: If dim is specified, it must be of length 1 or 2. Got [${dims.join(", ")}]`);
+  if (dims === null && ord !== null && ord !== undefined && A._shape.length !== 1 && A._shape.length !== 2)
+    throw new Error(`linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. Got ${A._shape.length}D.`);
+  if (ord === null || ord === undefined) return vectorNorm(A, 2, dims as number[] | null, options);
+  if (typeof ord === "string" || (dims === null ? A._shape.length === 2 : dims.length === 2))
+    return matrixNorm(A, ord, dims ?? [0, 1], options);
+  return vectorNorm(A, ord, dims as number[] | null, options);
+}
+
+const LinalgCrossBackward0: OpDef<number> = {
+  name: "LinalgCrossBackward0",
+  backward: (ctx, g) => [
+    ctx.needsInputGrad(0) ? linalgCross(ctx.savedTensor(1), g, { dim: ctx.attrs }) : null,
+    ctx.needsInputGrad(1) ? linalgCross(g, ctx.savedTensor(0), { dim: ctx.attrs }) : null,
+  ],
+};
+/**
+ * The cross product of 3-vectors: `out = a × b` along `dim` (the last by default), which must
+ * have size 3 in both; the other dims broadcast. `a × b` is perpendicular to both and
+ * `b × a = -(a × b)`. This is `torch.linalg.cross`.
+ *
+ * @param a - the left vectors.
+ * @param b - the right vectors, with `a`'s number of dims and dtype.
+ * @param options - `dim`: the dim that holds the vectors' 3 components; -1 by default.
+ * @throws when the dims differ in number or `dim` is not of size 3 in both.
+ * @example
+ * torch.linalg.cross(torch.tensor([1, 0, 0]), torch.tensor([0, 1, 0])); // tensor([0., 0., 1.])
+ */
+export function linalgCross(a: Tensor, b: Tensor, options?: { dim?: number }): Tensor {
+  const dim = options?.dim ?? -1;
+  if (a._shape.length !== b._shape.length) throw new Error("linalg.cross: inputs must have the same number of dimensions.");
+  if (a.dtype !== b.dtype) throw new Error(`expected scalar type ${a.dtype.scalarType} but found ${b.dtype.scalarType}`);
+  const d = normalizeDim(dim, a._shape.length);
+  if (a._shape[d] !== 3 || b._shape[d] !== 3)
+    throw new Error(`linalg.cross: inputs dimension ${dim} must have length 3. Got ${a._shape[d]} and ${b._shape[d]}`);
+  const [x, y] = [a.detach(), b.detach()];
+  const part = (t: Tensor, i: number): Tensor => t.select(d, i);
+  const component = (i: number, j: number): Tensor => part(x, i).mul(part(y, j)).sub(part(x, j).mul(part(y, i)));
+  const out = stack([component(1, 2), component(2, 0), component(0, 1)], d);
+  if (anyRequiresGrad(a, b)) record(LinalgCrossBackward0, [a, b], out, [b.requiresGrad ? a : null, a.requiresGrad ? b : null], d);
+  return out;
 }

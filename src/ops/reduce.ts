@@ -244,36 +244,112 @@ const NormBackward1: OpDef<NormAttrs> = {
   backward: (ctx, g) => [normGrad(ctx.savedTensor(0), ctx.savedTensor(1), g, ctx.attrs)],
 };
 const NormBackward0: OpDef<NormAttrs> = { name: "NormBackward0", backward: NormBackward1.backward };
-function normGrad(x: Tensor, norm: Tensor, g: Tensor, a: NormAttrs): Tensor {
+const LinalgVectorNormBackward0: OpDef<NormAttrs> = { name: "LinalgVectorNormBackward0", backward: NormBackward1.backward };
+/** d‖x‖_p / dx, with PyTorch's choices at zeros and ties (its `norm_backward`). */
+function normGrad(x: Tensor, norm: Tensor, g: Tensor, a: NormAttrs): Tensor | null {
+  const p = a.p;
+  // The count of non-zeros is piecewise constant: PyTorch gives no gradient at all.
+  if (p === 0) return null;
   const n = unsqueezeDims(norm, x._shape, a.dims, a.keepdim);
   const gg = unsqueezeDims(g, x._shape, a.dims, a.keepdim);
-  if (a.p === 2) return gg.mul(x).div(n).where(n.ne(0), 0); // subgradient 0 at the origin, as PyTorch
-  if (a.p === 1) return gg.mul(x.sign());
-  if (a.p === Infinity || a.p === -Infinity) {
-    const mask = x.abs().eq(n);
-    return gg.mul(x.sign()).mul(mask).div(mask.sum(a.dims, { keepdim: true }));
+  if (p === 1) return gg.mul(x.sign());
+  if (p === 2) return gg.mul(x).div(n).where(n.ne(0), 0); // subgradient 0 at the origin, as PyTorch
+  if (p === Infinity || p === -Infinity) {
+    // Shared evenly among the elements that attain the extreme (or are NaN).
+    const mask = x.abs().eq(n).logicalOr(isnan(x));
+    return x.sign().mul(gg.div(mask.sum(a.dims, { keepdim: true })).mul(mask));
   }
-  return gg.mul(x.abs().pow(a.p - 2)).mul(x).div(n.pow(a.p - 1)).where(n.ne(0), 0);
+  if (p < 1) {
+    // |x|^(p-1) is infinite at x = 0; PyTorch takes 0 there.
+    const scaled = x.sign().mul(x.abs().pow(p - 1)).where(x.ne(0), 0);
+    return scaled.mul(gg).mul(n.pow(1 - p));
+  }
+  // sign(x)|x|^(p-1) = x|x|^(p-2), the latter finite at 0 only from p = 2.
+  const scaled = p < 2 ? x.sign().mul(x.abs().pow(p - 1)) : x.mul(x.abs().pow(p - 2));
+  return scaled.mul(gg.div(n.pow(p - 1)).where(n.ne(0), 0));
+}
+/** ‖x‖_p over `dims` without recording: sums of |x|^p, then the p-th root. */
+function pNorm(x: Tensor, p: number, dims: number[], keepdim: boolean, name: string): Tensor {
+  if (!x.dtype.isFloatingPoint)
+    throw new Error(`${name}: Expected a floating point or complex tensor as input. Got ${x.dtype.scalarType}`);
+  if ((p === Infinity || p === -Infinity) && dims.some((d) => x._shape[d] === 0))
+    throw new Error(`${name} cannot compute the ${p > 0 ? "" : "-"}inf norm on an empty tensor because the operation does not have an identity`);
+  let out: Tensor;
+  if (p === 2) out = runReduce("sumSquares", x, dims, keepdim, x.dtype);
+  else if (p === 1) out = runReduce("sumAbs", x, dims, keepdim, x.dtype);
+  else if (p === Infinity) out = runReduce("maxAbs", x, dims, keepdim, x.dtype);
+  else if (p === -Infinity) out = runReduce("minAbs", x, dims, keepdim, x.dtype);
+  else if (p === 0) out = runReduce("sum", x.ne(0), dims, keepdim, x.dtype);
+  else out = runReduce("sumPow", x, dims, keepdim, x.dtype, p);
+  if (p === 2 || (p !== 1 && p !== 0 && Number.isFinite(p))) {
+    const d = out._storage.data;
+    for (let i = 0; i < d.length; i++) d[i] = p === 2 ? Math.sqrt(d[i]) : Math.pow(d[i], 1 / p);
+  }
+  return out;
 }
 /** p-norm of all elements or along dims (p = 2 by default; "fro" means 2; ±Infinity allowed). */
 export function norm(x: Tensor, p: number | "fro" = 2, dim?: number | number[] | null, options?: ReduceOptions): Tensor {
-  if (!x.dtype.isFloatingPoint)
-    throw new Error(`linalg.vector_norm: Expected a floating point or complex tensor as input. Got ${x.dtype.scalarType}`);
   const pv = p === "fro" ? 2 : p;
   const keepdim = options?.keepdim ?? false;
   const dims = reduceDims(x, dim);
-  let out: Tensor;
-  if (pv === 2) out = runReduce("sumSquares", x, dims, keepdim, x.dtype);
-  else if (pv === 1) out = runReduce("sumAbs", x, dims, keepdim, x.dtype);
-  else if (pv === Infinity) out = runReduce("maxAbs", x, dims, keepdim, x.dtype);
-  else if (pv === -Infinity) out = runReduce("minAbs", x, dims, keepdim, x.dtype);
-  else if (pv === 0) out = runReduce("sum", x.ne(0), dims, keepdim, x.dtype);
-  else out = runReduce("sumPow", x, dims, keepdim, x.dtype, pv);
-  if (pv === 2 || (pv !== 1 && pv !== 0 && Number.isFinite(pv))) {
-    const d = out._storage.data;
-    for (let i = 0; i < d.length; i++) d[i] = pv === 2 ? Math.sqrt(d[i]) : Math.pow(d[i], 1 / pv);
-  }
+  const out = pNorm(x, pv, dims, keepdim, "linalg.vector_norm");
   if (anyRequiresGrad(x)) record(dim === undefined || dim === null ? NormBackward0 : NormBackward1, [x], out, [x, out], { dims, keepdim, p: pv });
+  return out;
+}
+
+/**
+ * The vector `ord`-norm of `x`: (Σ|xᵢ|^ord)^(1/ord) over the elements of `dim` (all elements
+ * when `dim` is null, missing or empty), whatever the tensor's shape — a matrix is treated as
+ * a list of numbers. `ord` may be any real number: `Infinity` gives max|xᵢ|, `-Infinity`
+ * min|xᵢ|, and `0` the number of non-zero elements. This is `torch.linalg.vector_norm`.
+ *
+ * @param x - a floating-point tensor.
+ * @param ord - the order of the norm; 2 (Euclidean) by default.
+ * @param dim - the dim or dims to reduce; null or missing for all of them.
+ * @param options - `keepdim`: keep the reduced dims with size 1.
+ * @returns the norms, in `x`'s dtype.
+ * @throws for integer or bool input, and for an infinite `ord` over an empty dim.
+ * @example
+ * const x = torch.tensor([[3, -4], [0, 1]]);
+ * torch.linalg.vectorNorm(x);            // tensor(5.0990)
+ * torch.linalg.vectorNorm(x, 1, 1);      // tensor([7., 1.])
+ * torch.linalg.vectorNorm(x, Infinity);  // tensor(4.)
+ */
+export function vectorNorm(x: Tensor, ord = 2, dim?: number | number[] | null, options?: ReduceOptions): Tensor {
+  const keepdim = options?.keepdim ?? false;
+  const dims = reduceDims(x, Array.isArray(dim) && dim.length === 0 ? null : dim);
+  if (new Set(dims).size !== dims.length) throw new Error(`dim ${dims.find((d, i) => dims.indexOf(d) !== i)} appears multiple times in the list of dims`);
+  const out = pNorm(x, ord, dims, keepdim, "linalg.vector_norm");
+  if (anyRequiresGrad(x)) record(LinalgVectorNormBackward0, [x], out, [x, out], { dims, keepdim, p: ord });
+  return out;
+}
+
+const AmaxBackward0: OpDef<DimAttrs> = {
+  name: "AmaxBackward0",
+  backward: (ctx, g) => [extremumDimsGrad(ctx.savedTensor(0), ctx.savedTensor(1), g, ctx.attrs)],
+};
+const AminBackward0: OpDef<DimAttrs> = { name: "AminBackward0", backward: AmaxBackward0.backward };
+/** Gradient of amax/amin along dims: shared evenly among the elements equal to the result. */
+function extremumDimsGrad(x: Tensor, result: Tensor, g: Tensor, a: DimAttrs): Tensor {
+  const mask = x.eq(unsqueezeDims(result, x._shape, a.dims, a.keepdim));
+  return unsqueezeDims(g, x._shape, a.dims, a.keepdim).div(mask.sum(a.dims, { keepdim: true })).mul(mask);
+}
+/** Largest values along `dim` (PyTorch's `amax`: values only, ties share the gradient). */
+export function amaxDims(x: Tensor, dim: number | number[], options?: ReduceOptions): Tensor {
+  return extremumDims("max", AmaxBackward0, x, dim, options);
+}
+/** Smallest values along `dim` (PyTorch's `amin`: values only, ties share the gradient). */
+export function aminDims(x: Tensor, dim: number | number[], options?: ReduceOptions): Tensor {
+  return extremumDims("min", AminBackward0, x, dim, options);
+}
+function extremumDims(op: "max" | "min", def: OpDef<DimAttrs>, x: Tensor, dim: number | number[], options?: ReduceOptions): Tensor {
+  const keepdim = options?.keepdim ?? false;
+  const dims = reduceDims(x, dim);
+  for (const d of dims)
+    if (x._shape[d] === 0)
+      throw new Error(`a${op}(): Expected reduction dim ${d} to have non-zero size.`);
+  const out = runReduce(op, x, dims, keepdim, x.dtype);
+  if (anyRequiresGrad(x)) record(def, [x], out, [x, out], { dims, keepdim });
   return out;
 }
 

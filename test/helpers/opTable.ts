@@ -65,6 +65,7 @@ export interface OpArgs {
   correction?: number;
   unbiased?: boolean;
   p?: number | "fro";
+  ord?: number | "fro" | "nuc";
   shape?: number[];
   dims?: number[];
   dim0?: number;
@@ -116,6 +117,8 @@ export function decodeArgs(args: OpArgs): OpArgs {
   const out: OpArgs = { ...args };
   const p = args.p as EncodedFloat | "fro" | undefined;
   if (p === "inf" || p === "-inf" || p === "nan") out.p = decode(p);
+  const ord = args.ord as EncodedFloat | "fro" | "nuc" | undefined;
+  if (ord === "inf" || ord === "-inf" || ord === "nan") out.ord = decode(ord);
   return out;
 }
 
