@@ -1,187 +1,221 @@
 /**
- * `npm run bench`: runs every system in its own process — Kindling (JS backend; native backend
- * with 1 and 2 threads), TensorFlow.js (cpu, wasm), PyTorch (1 and 2 threads) — on the same
- * workloads, prints a table of medians with speed ratios against PyTorch at the same thread
- * count, and writes bench/results/latest.json.
+ * `npm run bench`: runs each system in its own process — Kindling (JS backend; native backend
+ * on 1 and 2 threads), TensorFlow.js (cpu, wasm), PyTorch through /usr/bin/python3 (1 and 2
+ * threads) — on the workloads of bench/harness.ts, then prints a markdown report (medians,
+ * ratios against PyTorch at the same thread count and against the faster TF.js backend, the
+ * FMA peak, the noise) and writes it to bench/results/latest.{md,json}.
  *
- *   npm run bench [-- --only=kindling-js,torch-1t] [--budget=800]
+ *   npm run bench [-- --only=W1,W4,kindling-native-1t,torch-1t] [--budget=500]
  *
- * --budget is the measuring time per workload in ms (default 700); the whole run takes about
- * three to four minutes on a 2-core machine.
+ * --only takes system ids and workload ids (W4 selects every W4 row); --budget is the sampling
+ * time per workload in ms (default 500; about three minutes in all on a 2-core machine).
  */
-import { spawn } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { cpus } from "node:os";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { WORKLOADS, median, parseArgs, type Result, type SystemReport } from "./harness.js";
+import { WORKLOADS, median, parseArgs, selected, type Result } from "./harness.js";
+import { markdown, targetRows, type FmaPeak, type SystemRun } from "./report.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
 const args = parseArgs(process.argv.slice(2));
-const budget = args.get("budget") ?? "700";
-const only = args.get("only")?.split(",");
+const budget = args.get("budget") ?? "500";
+const onlyTokens = args.get("only")?.split(",").filter(Boolean) ?? [];
+const onlyWorkloads = onlyTokens.filter((t) => /^W\d/.test(t));
+const onlySystems = onlyTokens.filter((t) => !/^W\d/.test(t));
+const workloadArg = onlyWorkloads.length ? [`--only=${onlyWorkloads.join(",")}`] : [];
+const wants = (key: string) => selected(key, onlyWorkloads.length ? onlyWorkloads : null);
+
+/** Debian's python3 with its PyTorch package; KINDLING_BENCH_PYTHON points elsewhere (a venv). */
+const PYTHON = process.env.KINDLING_BENCH_PYTHON ?? "/usr/bin/python3";
+const node = (...argv: string[]) => ({ cmd: process.execPath, argv: ["--conditions=source", "--import", "tsx", ...argv] });
+/** Every thread knob PyTorch's libraries read, so "1 thread" means one thread throughout. */
+const threadEnv = (n: number) => ({ OMP_NUM_THREADS: `${n}`, OPENBLAS_NUM_THREADS: `${n}`, MKL_NUM_THREADS: `${n}` });
 
 interface System {
   id: string;
   cmd: string;
   argv: string[];
-  env?: Record<string, string>;
-  /** Thread count of the PyTorch run to compare with. */
-  compareThreads: number;
+  env: Record<string, string>;
+  /** How this system runs W8 (one MNIST epoch), when it does: a script of the MNIST example's. */
+  w8?: { cmd: string; argv: string[]; script: string };
 }
 
-const tsx = ["--conditions=source", "--import", "tsx"];
-const threadEnv = (n: number) => ({
-  OMP_NUM_THREADS: String(n), OPENBLAS_NUM_THREADS: String(n), MKL_NUM_THREADS: String(n),
+const kindlingNative = (n: number): System => ({
+  id: `kindling-native-${n}t`,
+  ...node("bench/kindling.ts", "--backend=native", `--threads=${n}`),
+  env: { KINDLING_NUM_THREADS: `${n}` },
+  w8: { ...node("bench/mnist_kindling.ts", `--threads=${n}`), script: "bench/mnist_kindling.ts" },
 });
+const pytorch = (n: number): System => ({
+  id: `torch-${n}t`,
+  cmd: PYTHON,
+  argv: ["bench/torch_bench.py", `--threads=${n}`],
+  env: threadEnv(n),
+  w8: { cmd: PYTHON, argv: ["bench/mnist_torch.py", `--threads=${n}`], script: "bench/mnist_torch.py" },
+});
+// Each Kindling configuration runs next to PyTorch at its thread count, so that a change in the
+// machine's load between systems skews their ratio as little as possible.
 const SYSTEMS: System[] = [
-  { id: "kindling-js", cmd: process.execPath, argv: [...tsx, "bench/kindling.ts", "--backend=js"], compareThreads: 1 },
-  { id: "kindling-native-1t", cmd: process.execPath, argv: [...tsx, "bench/kindling.ts", "--backend=native", "--threads=1"], compareThreads: 1 },
-  { id: "kindling-native-2t", cmd: process.execPath, argv: [...tsx, "bench/kindling.ts", "--backend=native", "--threads=2"], compareThreads: 2 },
-  { id: "tfjs-cpu", cmd: process.execPath, argv: [...tsx, "bench/tfjs.ts", "--backend=cpu"], compareThreads: 1 },
-  { id: "tfjs-wasm", cmd: process.execPath, argv: [...tsx, "bench/tfjs.ts", "--backend=wasm"], compareThreads: 1 },
-  { id: "torch-1t", cmd: "/usr/bin/python3", argv: ["bench/torch_bench.py", "--threads=1"], env: threadEnv(1), compareThreads: 1 },
-  { id: "torch-2t", cmd: "/usr/bin/python3", argv: ["bench/torch_bench.py", "--threads=2"], env: threadEnv(2), compareThreads: 2 },
+  kindlingNative(1),
+  pytorch(1),
+  kindlingNative(2),
+  pytorch(2),
+  { id: "kindling-js", ...node("bench/kindling.ts", "--backend=js"), env: { KINDLING_BACKEND: "js" } },
+  { id: "tfjs-wasm", ...node("bench/tfjs.ts", "--backend=wasm"), env: {} },
+  { id: "tfjs-cpu", ...node("bench/tfjs.ts", "--backend=cpu"), env: {} },
 ];
 
-interface Outcome {
-  id: string;
-  report: SystemReport | null;
-  error: string | null;
-  seconds: number;
-}
+/** Kills a system that overruns (a stuck process must not stall the run); its finished workloads still count. */
+const SYSTEM_TIMEOUT_MS = 300_000;
 
-/** Runs one system's process, echoing its progress, and parses its BENCH_RESULT line. */
-function runSystem(s: System): Promise<Outcome> {
-  const t0 = performance.now();
-  process.stderr.write(`\n[${s.id}]\n`);
+/** Runs one process, echoing its stderr, and collects its protocol lines into `run`. */
+function runProcess(cmd: string, argv: string[], env: Record<string, string>, run: SystemRun): Promise<string | null> {
   return new Promise((resolve) => {
-    const child = spawn(s.cmd, [...s.argv, `--budget=${budget}`], {
-      cwd: root,
-      env: { ...process.env, ...s.env, KINDLING_BACKEND: undefined },
-      stdio: ["ignore", "pipe", "pipe"],
+    const child = spawn(cmd, argv, { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let pending = "";
+    let lastErr = "";
+    const timer = setTimeout(() => child.kill("SIGKILL"), SYSTEM_TIMEOUT_MS);
+    child.stdout.on("data", (d: Buffer) => {
+      const lines = (pending + d).split("\n");
+      pending = lines.pop()!;
+      for (const line of lines) {
+        if (line.startsWith("BENCH_RESULT ")) {
+          const { key, result } = JSON.parse(line.slice(13)) as { key: string; result: Result };
+          run.results[key] = result;
+        } else if (line.startsWith("BENCH_INFO ")) Object.assign(run, JSON.parse(line.slice(11)));
+      }
     });
-    let out = "";
-    let err = "";
-    const timer = setTimeout(() => child.kill("SIGKILL"), 240_000);
-    child.stdout.on("data", (d: Buffer) => (out += d));
     child.stderr.on("data", (d: Buffer) => {
-      err += d;
       process.stderr.write(d);
+      lastErr = `${d}`.trim().split("\n").filter(Boolean).pop() ?? lastErr;
     });
-    const done = (error: string | null) => {
+    child.on("error", (e) => {
       clearTimeout(timer);
-      const line = out.split("\n").find((l) => l.startsWith("BENCH_RESULT "));
-      const report = line ? (JSON.parse(line.slice("BENCH_RESULT ".length)) as SystemReport) : null;
-      const lastErr = err.trim().split("\n").filter(Boolean).pop() ?? "";
-      resolve({
-        id: s.id,
-        report,
-        error: report ? null : (error ?? (lastErr || "no result")),
-        seconds: (performance.now() - t0) / 1000,
-      });
-    };
-    child.on("error", (e) => done(`${s.cmd}: ${e.message}`));
-    child.on("close", (code, signal) => done(signal ? `killed (${signal})` : code === 0 ? null : `exit code ${code}`));
+      resolve(`${cmd}: ${e.message}`);
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve(signal ? `killed after ${SYSTEM_TIMEOUT_MS / 1000} s` : code === 0 ? null : lastErr || `exit code ${code}`);
+    });
   });
 }
 
-function fmt(x: number): string {
-  if (!Number.isFinite(x)) return String(x);
-  const a = Math.abs(x);
-  return a >= 100 ? x.toFixed(0) : a >= 10 ? x.toFixed(1) : a >= 1 ? x.toFixed(2) : x.toPrecision(2);
+/** A fixed single-threaded JS loop (ms): timed between systems, it shows how busy the machine was. */
+function reference(): number {
+  const times: number[] = [];
+  for (let rep = 0; rep < 5; rep++) {
+    const t0 = performance.now();
+    let acc = 0;
+    for (let i = 1; i < 20_000_000; i++) acc += Math.sqrt(i) * 1e-9;
+    if (acc < 0) throw new Error("unreachable"); // keeps the loop from being dropped
+    times.push(performance.now() - t0);
+  }
+  return median(times);
 }
 
-/** Relative spread of a measurement's samples: (max − min) / median. */
-function spread(r: Result): number | null {
-  if ("na" in r || r.samples.length < 2) return null;
-  return (Math.max(...r.samples) - Math.min(...r.samples)) / median(r.samples);
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r, i) => {
-    const line = r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join(" | ");
-    return i === 0 ? `${line}\n${widths.map((w) => "-".repeat(w)).join("-|-")}` : line;
-  }).join("\n");
-}
-
-const systems = SYSTEMS.filter((s) => !only || only.includes(s.id));
-const started = new Date();
-const outcomes: Outcome[] = [];
-for (const s of systems) outcomes.push(await runSystem(s));
-
-const byId = new Map(outcomes.filter((o) => o.report).map((o) => [o.id, o.report as SystemReport]));
-const ran = systems.filter((s) => byId.has(s.id));
-
-// Table: one column per system that ran; each cell "value (ratio)", ratio = speed vs PyTorch
-// with the same thread count (>1 means faster than PyTorch).
-const header = ["workload (unit)", ...ran.map((s) => byId.get(s.id)!.label)];
-const rows: string[][] = [header];
-for (const w of WORKLOADS) {
-  const row = [`${w.title} (${w.unit})`];
-  for (const s of ran) {
-    const r = byId.get(s.id)!.results[w.key];
-    if (!r) row.push("–");
-    else if ("na" in r) row.push(r.na.startsWith("n/a") ? "n/a" : "failed");
-    else {
-      const ref = byId.get(`torch-${s.compareThreads}t`)?.results[w.key];
-      let ratio = "";
-      if (ref && !("na" in ref) && !s.id.startsWith("torch")) {
-        const x = w.higherIsBetter ? r.value / ref.value : ref.value / r.value;
-        ratio = ` (${fmt(x)}×)`;
-      }
-      row.push(`${fmt(r.value)}${ratio}`);
+/** Compiles and runs bench/fmaPeak.cc; null (with a note) when there is no compiler. */
+function fmaPeak(notes: string[]): FmaPeak | null {
+  const dir = mkdtempSync(join(tmpdir(), "kindling-bench-"));
+  try {
+    const exe = join(dir, "fmaPeak");
+    const cc = spawnSync(process.env.CXX ?? "g++", ["-O2", "-std=c++17", "-pthread", join(here, "fmaPeak.cc"), "-o", exe], { encoding: "utf8" });
+    if (cc.status !== 0) {
+      notes.push(`FMA peak not measured: ${cc.error?.message ?? cc.stderr.split("\n")[0]}`);
+      return null;
     }
+    const out = JSON.parse(spawnSync(exe, { encoding: "utf8" }).stdout) as FmaPeak | { error: string };
+    if ("error" in out) {
+      notes.push(`FMA peak not measured: ${out.error}`);
+      return null;
+    }
+    return out;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  rows.push(row);
 }
 
+const started = new Date();
 const notes: string[] = [];
-for (const o of outcomes) if (!o.report) notes.push(`${o.id}: not run (${o.error})`);
-for (const s of ran)
-  for (const w of WORKLOADS) {
-    const r = byId.get(s.id)!.results[w.key];
-    if (r && "na" in r && !r.na.startsWith("n/a (not run")) notes.push(`${s.id} ${w.key}: ${r.na}`);
+const loadBefore = loadavg()[0];
+
+const torchCheck = spawnSync(PYTHON, ["-c", "import torch"], { encoding: "utf8" });
+const torchOk = torchCheck.status === 0;
+if (!torchOk)
+  notes.push(`PyTorch not measured: ${PYTHON} cannot import torch (${torchCheck.error?.message ?? torchCheck.stderr.trim().split("\n").pop()}); ratios against PyTorch are blank.`);
+const systems = SYSTEMS.filter((s) => (!onlySystems.length || onlySystems.includes(s.id)) && (torchOk || !s.id.startsWith("torch")));
+
+process.stderr.write("measuring the FMA peak and the reference workload…\n");
+const peak = wants("W4") ? fmaPeak(notes) : null;
+const referenceTimes = [reference()];
+const runs = new Map<string, SystemRun>();
+for (const s of systems) {
+  process.stderr.write(`\n[${s.id}]\n`);
+  const run: SystemRun = { id: s.id, label: s.id, threads: 0, info: {}, results: {}, error: null, seconds: 0 };
+  const t0 = performance.now();
+  run.error = await runProcess(s.cmd, [...s.argv, `--budget=${budget}`, ...workloadArg], s.env, run);
+  if (wants("W8")) {
+    if (!s.w8) run.results.W8 = { na: "not run for this system (W8 compares Kindling native with PyTorch)" };
+    else if (!existsSync(join(root, s.w8.script))) run.results.W8 = { na: `skipped: ${s.w8.script} does not exist yet` };
+    else {
+      const why = await runProcess(s.w8.cmd, s.w8.argv, s.env, run);
+      if (why !== null && !run.results.W8) run.results.W8 = { na: `failed: ${why}` };
+    }
+    const w8 = run.results.W8;
+    process.stderr.write(`  W8: ${"na" in w8 ? w8.na : `${w8.value.toPrecision(4)} ${w8.unit}`}\n`);
   }
-const noise = ran.map((s) => {
-  const sp = WORKLOADS.map((w) => byId.get(s.id)!.results[w.key]).filter(Boolean).map((r) => spread(r)).filter((x): x is number => x !== null);
-  return sp.length ? `${s.id} median ${(100 * median(sp)).toFixed(0)}%, max ${(100 * Math.max(...sp)).toFixed(0)}%` : `${s.id} –`;
-});
+  run.seconds = (performance.now() - t0) / 1000;
+  runs.set(s.id, run);
+  referenceTimes.push(reference());
+}
+
+for (const r of runs.values()) {
+  if (r.error !== null) notes.push(`${r.id}: ${Object.keys(r.results).length ? "stopped early" : "did not run"} (${r.error})`);
+  for (const w of WORKLOADS) {
+    const res = r.results[w.key];
+    if (res && "na" in res) notes.push(`${r.id} ${w.key}: ${res.na}`);
+  }
+}
 
 const cpu = cpus()[0]?.model ?? "unknown CPU";
-let commit = "";
-try {
-  const head = readFileSync(join(root, ".git", "HEAD"), "utf8").trim();
-  commit = head.startsWith("ref: ") ? readFileSync(join(root, ".git", head.slice(5)), "utf8").trim().slice(0, 12) : head.slice(0, 12);
-} catch {
-  commit = "unknown";
-}
-
-process.stdout.write(
-  `\nKindling bench — ${started.toISOString()} — ${cpu}, ${cpus().length} cores, Node ${process.version}, commit ${commit}\n` +
-    `Medians; (n×) = speed relative to PyTorch with the same thread count (>1: faster than PyTorch).\n\n` +
-    `${table(rows)}\n\n` +
-    (notes.length ? `Notes:\n${notes.map((n) => `  ${n}`).join("\n")}\n` : "") +
-    `Noise (spread (max−min)/median of each workload's samples): ${noise.join("; ")}\n` +
-    `Run time: ${outcomes.map((o) => `${o.id} ${o.seconds.toFixed(0)}s`).join(", ")}\n`,
-);
+const commit = spawnSync("git", ["rev-parse", "--short=12", "HEAD"], { cwd: root, encoding: "utf8" }).stdout.trim() || "unknown";
+const dirty = spawnSync("git", ["status", "--porcelain", "--untracked-files=no"], { cwd: root, encoding: "utf8" }).stdout.trim() !== "";
+const loadAfter = loadavg()[0];
+const header = [
+  `## Kindling bench, ${started.toISOString().slice(0, 16).replace("T", " ")} UTC`,
+  "",
+  `${cpu}, ${cpus().length} cores, Node ${process.version}, commit ${commit}${dirty ? " (with uncommitted changes)" : ""}, ` +
+    `budget ${budget} ms per workload, 1-minute load average ${loadBefore.toFixed(1)} before and ${loadAfter.toFixed(1)} after.`,
+];
+// Columns: Kindling, then PyTorch, then TF.js.
+const COLUMNS = ["kindling-native-1t", "kindling-native-2t", "kindling-js", "torch-1t", "torch-2t", "tfjs-wasm", "tfjs-cpu"];
+const order = COLUMNS.filter((id) => runs.has(id));
+const workloads = WORKLOADS.filter((w) => wants(w.key));
+const report = markdown({ header, workloads, order, runs, notes, peak, reference: referenceTimes });
+process.stdout.write(`\n${report}`);
 
 const outDir = join(here, "results");
 mkdirSync(outDir, { recursive: true });
+writeFileSync(join(outDir, "latest.md"), report);
 writeFileSync(
   join(outDir, "latest.json"),
-  JSON.stringify(
+  `${JSON.stringify(
     {
       date: started.toISOString(),
-      machine: { cpu, cores: cpus().length, node: process.version },
+      machine: { cpu, cores: cpus().length, node: process.version, loadavg: [loadBefore, loadAfter] },
       commit,
+      dirty,
       budgetMs: Number(budget),
-      systems: outcomes.map((o) => ({ id: o.id, seconds: o.seconds, error: o.error, ...(o.report ?? {}) })),
+      fmaPeak: peak,
+      referenceMs: referenceTimes,
+      systems: order.map((id) => runs.get(id)),
+      targets: targetRows(workloads, runs, peak),
+      notes,
     },
     null,
     2,
-  ),
+  )}\n`,
 );
-process.stdout.write(`Wrote ${join("bench", "results", "latest.json")}\n`);
+process.stdout.write(`\nWrote bench/results/latest.md and bench/results/latest.json\n`);
