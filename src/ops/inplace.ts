@@ -7,11 +7,12 @@
 import { Tensor, type TensorOrScalar } from "../core/tensor.js";
 import { isGradEnabled } from "../autograd/gradMode.js";
 import { anyRequiresGrad } from "../autograd/function.js";
-import { backend } from "../backend/backend.js";
+import { type BinaryKernel, backend } from "../backend/backend.js";
+import { add, div, mul, sub } from "./elementwise.js";
 import { type Geometry, asStrided, asStridedScatter, writeInto } from "./shape.js";
-import { asOperand, castData } from "./util.js";
+import { asOperand, castData, operands } from "./util.js";
 import { fillNormal, fillUniform } from "./creation.js";
-import { numelOf } from "../core/shape.js";
+import { numelOf, shapeStr } from "../core/shape.js";
 
 const LEAF_MESSAGE = "a leaf Variable that requires grad is being used in an in-place operation.";
 
@@ -42,10 +43,10 @@ function snapshot(self: Tensor): Tensor {
 export function inplace<T extends Tensor, A extends unknown[]>(self: T, op: (x: Tensor, ...args: A) => Tensor, ...args: A): T {
   checkLeaf(self);
   const recording = isGradEnabled() && (self._requiresGrad || args.some((a) => a instanceof Tensor && a.requiresGrad));
+  if (!recording && writeDirect(self, op, args)) return self;
   if (recording && self._base !== null) return inplaceOnView(self, op, args);
   const result = op(recording ? snapshot(self) : self.detach(), ...args);
-  if (result.dtype.kind > self.dtype.kind)
-    throw new Error(`result type ${result.dtype.scalarType} can't be cast to the desired output type ${self.dtype.scalarType}`);
+  checkResult(self, result);
   writeInto(self.detach(), result.dtype === self.dtype ? result.detach() : castData(result.detach(), self.dtype));
   self._storage.version++;
   if (recording && result._gradFn) {
@@ -54,6 +55,49 @@ export function inplace<T extends Tensor, A extends unknown[]>(self: T, op: (x: 
     self._requiresGrad = true;
   }
   return self;
+}
+
+/** An in-place result must fit `self`: same shape (no broadcasting growth) and a dtype it can hold. */
+function checkResult(self: Tensor, result: Tensor): void {
+  if (result._shape.length !== self._shape.length || result._shape.some((s, i) => s !== self._shape[i]))
+    throw new Error(`output with shape ${shapeStr(self._shape)} doesn't match the broadcast shape ${shapeStr(result._shape)}`);
+  if (result.dtype.kind > self.dtype.kind)
+    throw new Error(`result type ${result.dtype.scalarType} can't be cast to the desired output type ${self.dtype.scalarType}`);
+}
+
+/** The arithmetic ops whose in-place form can run its kernel straight into `self`, and how. */
+const DIRECT = new Map<unknown, (alpha: number) => [BinaryKernel, number]>([
+  [add, (alpha) => (alpha === 1 ? ["add", 0] : ["addScaled", alpha])],
+  [sub, (alpha) => ["addScaled", -alpha]],
+  [mul, () => ["mul", 0]],
+  [div, () => ["div", 0]],
+]);
+
+/**
+ * `self op= other` with the same kernel the out-of-place op runs, written into `self`'s own
+ * storage (no result tensor, no copy back): the optimizers' hot path. Only when nothing is
+ * recorded, `self` is floating point and fills its whole storage contiguously (kernels write outputs from index 0),
+ * `other` lives elsewhere and broadcasts to `self`'s shape, and the result keeps `self`'s
+ * dtype; returns false to take the general path otherwise.
+ */
+function writeDirect(self: Tensor, op: unknown, args: unknown[]): boolean {
+  const plan = DIRECT.get(op);
+  const [other, options] = args as [Tensor | number | boolean, { alpha?: number; roundingMode?: string } | undefined];
+  if (plan === undefined || options?.roundingMode !== undefined || !self.dtype.isFloatingPoint) return false;
+  if (self._offset !== 0 || self._storage.data.length !== numelOf(self._shape) || !self.isContiguous()) return false;
+  if (other instanceof Tensor && (other._storage === self._storage || !broadcastsTo(other._shape, self._shape))) return false;
+  const [x, y, dtype] = operands(self, other);
+  if (x !== self || dtype !== self.dtype) return false;
+  const [kernel, p0] = plan(options?.alpha ?? 1);
+  backend().binary(kernel, self, y, self, p0);
+  self._storage.version++;
+  return true;
+}
+
+function broadcastsTo(shape: readonly number[], target: readonly number[]): boolean {
+  if (shape.length > target.length) return false;
+  const lead = target.length - shape.length;
+  return shape.every((s, i) => s === 1 || s === target[lead + i]);
 }
 
 /**
@@ -70,8 +114,7 @@ function inplaceOnView<T extends Tensor, A extends unknown[]>(self: T, op: (x: T
       );
   const geometry: Geometry = { shape: self._shape.slice(), strides: self._strides.slice(), offset: self._offset - base._offset };
   const result = op(snapshot(self), ...args);
-  if (result.dtype.kind > self.dtype.kind)
-    throw new Error(`result type ${result.dtype.scalarType} can't be cast to the desired output type ${self.dtype.scalarType}`);
+  checkResult(self, result);
   const stored = result.dtype === self.dtype ? result : result.to(self.dtype);
   const newBase = asStridedScatter(snapshot(base), stored, geometry, false);
   writeInto(self.detach(), stored.detach());

@@ -61,6 +61,7 @@ const CASES: Record<string, () => unknown> = {
   },
   backwardNotRequiringGrad: () => torch.ones(3).sum().backward(),
   backwardNonScalarNotRequiringGrad: () => torch.ones(3).backward(),
+  inplaceBroadcastGrows: () => torch.zeros(3).add_(torch.ones(2, 3)),
   requiresGradOnInteger: () => long(2).requiresGrad_(),
   changeRequiresGradNonLeaf: () => leaf(2).mul(2).requiresGrad_(false),
   inplaceOnLeaf: () => leaf(2).add_(1),
