@@ -37,7 +37,7 @@ export interface NativeAddon {
   ): void;
   /**
    * `out[r, j] = a[r·ars + j·acs] op b[r·brs + j·bcs]` (strides >= 0); op: add 0, sub 1, mul 2,
-   * div 3, addScaled 4 (`a + p0·b`), thresholdGrad 5 (`b > 0 ? a : 0`).
+   * div 3, addScaled 4 (`a + p0·b`), thresholdGrad 5 (`b <= 0 ? 0 : a`).
    */
   binary(
     op: number, a: FloatArray, aOff: number, ars: number, acs: number,

@@ -326,9 +326,24 @@ export function sigmoid(x: Tensor): Tensor {
 
 const ReluBackward0: OpDef = {
   name: "ReluBackward0",
-  // NOTE: the gradient at exactly 0 is 0, and NaN passes through, as PyTorch's threshold_backward.
-  backward: (ctx, g) => [where(ctx.savedTensor(0).le(0), 0, g)],
+  backward: (ctx, g) => [thresholdBackward(g, ctx.savedTensor(0))],
 };
+
+const ThresholdBackwardBackward0: OpDef = {
+  name: "ThresholdBackwardBackward0",
+  backward: (ctx, g) => [thresholdBackward(g, ctx.savedTensor(0)), null],
+};
+/**
+ * @internal relu's backward in one kernel pass (PyTorch's `threshold_backward(grad, result, 0)`):
+ * `grad` where `result > 0`, 0 where `result <= 0`; NaN results pass the gradient. Linear in
+ * `grad`, so its backward is itself; `result` gets no gradient (PyTorch's zeros).
+ */
+export function thresholdBackward(grad: Tensor, result: Tensor): Tensor {
+  const [g, r, dt] = operands(grad, result);
+  const out = runBinary("thresholdGrad", g, r, dt);
+  if (anyRequiresGrad(g, r)) record(ThresholdBackwardBackward0, [g, r], out, [r], undefined);
+  return out;
+}
 /** max(x, 0). */
 export function relu(x: Tensor): Tensor {
   const out = runUnary("relu", x, x.dtype);

@@ -97,7 +97,7 @@ const binaryExpr: Record<BinaryKernel, string> = {
   remainder: "(a - Math.floor(a / b) * b)",
   atan2: "Math.atan2(a, b)",
   addScaled: "a + p0 * b",
-  thresholdGrad: "(b > 0 ? a : 0)", // relu backward: grad where input > 0
+  thresholdGrad: "(b <= 0 ? 0 : a)", // relu backward: the gradient except where the output is <= 0 (NaN passes)
 };
 
 type UnaryFn = (x: TypedArray, xo: number, xs: number[], out: TypedArray, shape: number[], n: number, p0: number, p1: number) => void;
