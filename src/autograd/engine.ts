@@ -4,6 +4,7 @@
  * to the input's shape, saved tensors freed unless `retainGraph`.
  */
 import { Tensor } from "../core/tensor.js";
+import type { Storage } from "../core/storage.js";
 import { numelOf, sameShape, shapeStr } from "../core/shape.js";
 import { AccumulateGrad, type Edge, type GradHook, type Node } from "./node.js";
 import { gradientEdge } from "./function.js";
@@ -123,12 +124,27 @@ function addInto(node: Node, slot: number, g: Tensor): void {
 }
 
 /** Accumulates into a leaf's `.grad`: in place normally, out of place when building a graph. */
-function accumulate(leaf: Tensor, g: Tensor, createGraph: boolean): void {
+function accumulate(leaf: Tensor, g: Tensor, createGraph: boolean, claimed: Set<Storage>): void {
   if (leaf._hooks) for (const h of leaf._hooks) g = h(g) ?? g;
   const prev = leaf._grad;
-  if (prev === null) leaf._grad = createGraph ? g : g.detach().clone();
+  if (prev === null) leaf._grad = createGraph ? g : stealable(leaf, g, claimed) ? g : g.detach().clone();
   else if (createGraph || isGradEnabled()) leaf._grad = prev.add(g);
   else prev.add_(g.detach());
+}
+
+/**
+ * Whether a first gradient can become `.grad` as it is, without a copy (PyTorch steals the
+ * buffer when nothing else refers to it). Here: it fills a storage of its own that no user code
+ * has seen (root gradients and tensors passed to hooks are in `claimed` from the start) and no
+ * other `.grad` took; the storage is then claimed, so a second leaf reached by the same
+ * gradient (e.g. through an addition) gets a copy.
+ */
+function stealable(leaf: Tensor, g: Tensor, claimed: Set<Storage>): boolean {
+  const storage = g._storage;
+  if (leaf._hooks || claimed.has(storage) || g.requiresGrad || g.dtype !== leaf.dtype) return false;
+  if (g._offset !== 0 || storage.data.length !== numelOf(g._shape) || !g.isContiguous()) return false;
+  claimed.add(storage);
+  return true;
 }
 
 /**
@@ -161,6 +177,9 @@ function runGraph(
     }
     useful = nodesLeadingTo(all, targets);
   }
+  // Storages a stolen `.grad` must not share: the caller's root gradients, tensors user hooks
+  // saw, and gradients already stolen.
+  const claimed = new Set<Storage>(grads.map((g) => g._storage));
   try {
     rootEdges.forEach(([node, nr], i) => addInto(node as Node, nr, grads[i]));
     const ready: Node[] = rootNodes.filter((n) => n.pending === 0);
@@ -174,7 +193,7 @@ function runGraph(
         ready.pop();
         const inputs = node.buffer ?? [];
         node.buffer = null;
-        if (node.preHooks) runPreHooks(node.preHooks, inputs);
+        if (node.preHooks) runPreHooks(node.preHooks, inputs, claimed);
         if (capture) {
           capture.forEach(([n, nr], k) => {
             if (n === node && inputs[nr]) captured[k] = captured[k] ? (captured[k] as Tensor).add(inputs[nr] as Tensor) : inputs[nr];
@@ -182,12 +201,12 @@ function runGraph(
         }
         if (node instanceof AccumulateGrad) {
           const leaf = node.variable;
-          if (!capture && (!accumulateOnly || accumulateOnly.has(leaf)) && inputs[0]) accumulate(leaf, inputs[0], createGraph);
+          if (!capture && (!accumulateOnly || accumulateOnly.has(leaf)) && inputs[0]) accumulate(leaf, inputs[0], createGraph, claimed);
           continue;
         }
         if (!capture && accumulateOnly) {
           for (const t of accumulateOnly)
-            if (t._gradFn === node && inputs[t._outputNr]) accumulate(t, inputs[t._outputNr] as Tensor, createGraph);
+            if (t._gradFn === node && inputs[t._outputNr]) accumulate(t, inputs[t._outputNr] as Tensor, createGraph, claimed);
         }
         const skip = useful !== null && !useful.has(node);
         let outs: (Tensor | null)[] = [];
@@ -198,6 +217,7 @@ function runGraph(
             // Hooks see null for outputs that got no gradient, as in PyTorch (not the zeros `apply` gets).
             const gradOutputs = Array.from({ length: node.numOutputs }, (_, k) => inputs[k] ?? null);
             for (const h of node.postHooks) outs = h(outs, gradOutputs) ?? outs;
+            for (const t of [...outs, ...gradOutputs]) if (t) claimed.add(t._storage);
           }
           if (!retainGraph) node.releaseSaved();
         }
@@ -220,11 +240,14 @@ function runGraph(
   return captured;
 }
 
-function runPreHooks(preHooks: GradHook[][], inputs: (Tensor | null)[]): void {
+function runPreHooks(preHooks: GradHook[][], inputs: (Tensor | null)[], claimed: Set<Storage>): void {
   preHooks.forEach((hooks, slot) => {
     for (const h of hooks ?? []) {
       const g = inputs[slot];
-      if (g) inputs[slot] = h(g) ?? g;
+      if (!g) continue;
+      claimed.add(g._storage);
+      inputs[slot] = h(g) ?? g;
+      claimed.add((inputs[slot] as Tensor)._storage);
     }
   });
 }

@@ -14,3 +14,32 @@ test("relu's gradient with createGraph is a ThresholdBackwardBackward0 node; NaN
   const [g] = torch.autograd.grad([torch.relu(x).sum()], [x], { createGraph: true });
   assert.equal(String(g), "tensor([0., 0., 1., 1.], grad_fn=<ThresholdBackwardBackward0>)");
 });
+
+// The engine hands a first gradient over as `.grad` without a copy when nothing else can see
+// it; everything else must still get a `.grad` of its own.
+test("a first .grad is never shared with another .grad, the caller's gradient or a hook's tensor", () => {
+  const x = torch.ones([2], { requiresGrad: true });
+  const y = torch.ones([2], { requiresGrad: true });
+  x.add(y).sum().backward(); // one gradient tensor reaches both leaves
+  (x.grad as torch.Tensor).add_(1);
+  assert.deepEqual(y.grad?.tolist(), [1, 1]);
+
+  const a = torch.ones([2], { requiresGrad: true });
+  const v = torch.tensor([3, 4]);
+  a.add(2).backward(v); // AddBackward0 passes the caller's tensor through
+  v.add_(1);
+  assert.deepEqual(a.grad?.tolist(), [3, 4]);
+
+  const b = torch.ones([2], { requiresGrad: true });
+  const mid = b.add(2);
+  let seen: torch.Tensor | null = null;
+  mid.registerHook((g) => {
+    seen = g;
+  });
+  mid.mul(5).sum().backward();
+  (b.grad as torch.Tensor).add_(1);
+  assert.deepEqual((seen as torch.Tensor | null)?.tolist(), [5, 5]);
+
+  b.mul(5).sum().backward(); // accumulates into the stolen buffer
+  assert.deepEqual(b.grad?.tolist(), [11, 11]);
+});
