@@ -24,11 +24,30 @@ function mmData(a: Tensor, b: Tensor): Tensor {
   return out;
 }
 
-const MmBackward0: OpDef = {
+/** Whether a matrix is the transpose of a contiguous one (e.g. a `Linear` weight's `w.t()`). */
+function columnMajor(t: Tensor): boolean {
+  return t._shape[0] > 1 && t._shape[1] > 1 && t._strides[0] === 1 && t._strides[1] === t._shape[0];
+}
+
+/**
+ * Gradients of `mat1 @ mat2` for the output gradient `g`. An operand stored column-major gets
+ * its gradient as the transpose of a contiguous product, so after the operand's own transpose
+ * backward it is contiguous again and can become `.grad` without a copy (as PyTorch lays out
+ * `mm`'s gradients). `layout` records, at forward time, which operands were column-major.
+ */
+function mat1Grad(g: Tensor, mat2: Tensor, layout: MmLayout): Tensor {
+  return layout[0] ? mat2.mm(g.t()).t() : g.mm(mat2.t());
+}
+function mat2Grad(g: Tensor, mat1: Tensor, layout: MmLayout): Tensor {
+  return layout[1] ? g.t().mm(mat1).t() : mat1.t().mm(g);
+}
+type MmLayout = [boolean, boolean];
+
+const MmBackward0: OpDef<MmLayout> = {
   name: "MmBackward0",
   backward: (ctx, g) => [
-    ctx.needsInputGrad(0) ? g.mm(ctx.savedTensor(1).t()) : null,
-    ctx.needsInputGrad(1) ? ctx.savedTensor(0).t().mm(g) : null,
+    ctx.needsInputGrad(0) ? mat1Grad(g, ctx.savedTensor(1), ctx.attrs) : null,
+    ctx.needsInputGrad(1) ? mat2Grad(g, ctx.savedTensor(0), ctx.attrs) : null,
   ],
 };
 /**
@@ -42,7 +61,8 @@ export function mm(a: Tensor, b: Tensor): Tensor {
     throw new Error(`mat1 and mat2 shapes cannot be multiplied (${a._shape[0]}x${a._shape[1]} and ${b._shape[0]}x${b._shape[1]})`);
   checkSameDtype(a, b);
   const out = mmData(a, b);
-  if (anyRequiresGrad(a, b)) record(MmBackward0, [a, b], out, [b.requiresGrad ? a : null, a.requiresGrad ? b : null], undefined);
+  if (anyRequiresGrad(a, b))
+    record(MmBackward0, [a, b], out, [b.requiresGrad ? a : null, a.requiresGrad ? b : null], [columnMajor(a), columnMajor(b)]);
   return out;
 }
 
@@ -123,15 +143,15 @@ export function outer(a: Tensor, b: Tensor): Tensor {
   return a.unsqueeze(1).mul(b.unsqueeze(0));
 }
 
-const AddmmBackward0: OpDef<[number, number]> = {
+const AddmmBackward0: OpDef<[number, number, MmLayout]> = {
   name: "AddmmBackward0",
   backward: (ctx, g) => {
-    const [beta, alpha] = ctx.attrs;
+    const [beta, alpha, layout] = ctx.attrs;
     const ga = alpha === 1 ? g : g.mul(alpha);
     return [
       ctx.needsInputGrad(0) ? (beta === 1 ? g : g.mul(beta)) : null,
-      ctx.needsInputGrad(1) ? ga.mm(ctx.savedTensor(1).t()) : null,
-      ctx.needsInputGrad(2) ? ctx.savedTensor(0).t().mm(ga) : null,
+      ctx.needsInputGrad(1) ? mat1Grad(ga, ctx.savedTensor(1), layout) : null,
+      ctx.needsInputGrad(2) ? mat2Grad(ga, ctx.savedTensor(0), layout) : null,
     ];
   },
 };
@@ -146,7 +166,11 @@ export function addmm(input: Tensor, mat1: Tensor, mat2: Tensor, options?: { bet
   const out = empty(prod._shape, prod.dtype);
   backend().binary("addScaled", input.detach().mul(beta), prod, out, alpha);
   if (anyRequiresGrad(input, mat1, mat2))
-    record(AddmmBackward0, [input, mat1, mat2], out, [mat2.requiresGrad ? mat1 : null, mat1.requiresGrad ? mat2 : null], [beta, alpha]);
+    record(AddmmBackward0, [input, mat1, mat2], out, [mat2.requiresGrad ? mat1 : null, mat1.requiresGrad ? mat2 : null], [
+      beta,
+      alpha,
+      [columnMajor(mat1), columnMajor(mat2)],
+    ]);
   return out;
 }
 

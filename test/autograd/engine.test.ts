@@ -1,4 +1,6 @@
 /**
+ * The backward engine: node names of second-order graphs, and how gradients become `.grad`.
+ *
  * Second-order graphs keep PyTorch's node names. Expected values from PyTorch 1.13:
  *   x = tensor([-1., 0., 2., nan], requires_grad=True)
  *   g, = torch.autograd.grad(torch.relu(x).sum(), x, create_graph=True)
@@ -42,4 +44,16 @@ test("a first .grad is never shared with another .grad, the caller's gradient or
 
   b.mul(5).sum().backward(); // accumulates into the stolen buffer
   assert.deepEqual(b.grad?.tolist(), [11, 11]);
+});
+
+test("a Linear weight's gradient arrives contiguous, as PyTorch lays it out, and is the product's own buffer", () => {
+  const layer = new torch.nn.Linear(3, 2);
+  const x = torch.tensor([[1, 2, 3], [4, 5, 6]]);
+  (layer.call(x) as torch.Tensor).sum().backward();
+  const grad = layer.weight.grad as torch.Tensor;
+  assert.equal(grad.isContiguous(), true);
+  assert.deepEqual(grad.tolist(), [[5, 7, 9], [5, 7, 9]]);
+  const mm = torch.ones([2, 3], { requiresGrad: true });
+  torch.mm(x.t(), mm).sum().backward();
+  assert.deepEqual(mm.grad?.tolist(), [[6, 6, 6], [15, 15, 15]]);
 });
