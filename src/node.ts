@@ -13,10 +13,17 @@
  * torch.setNumThreads(1);
  */
 import { setBackend } from "./backend/backend.js";
+import { setOutputAllocator } from "./core/storage.js";
 import { defaultBackend, nativeLoadError } from "./backend/native.js";
 
 export * from "./index.js";
 
 setBackend(defaultBackend());
+// Kernel outputs of 16 KiB and more skip V8's zero-fill: Buffer.allocUnsafeSlow gives an
+// unpooled, uninitialized ArrayBuffer of exactly that size (smaller ones are cheap either way).
+setOutputAllocator((arrayType, length) => {
+  const bytes = length * arrayType.BYTES_PER_ELEMENT;
+  return bytes < 16384 ? new arrayType(length) : new arrayType(Buffer.allocUnsafeSlow(bytes).buffer, 0, length);
+});
 const why = nativeLoadError();
 if (why !== null) process.stderr.write(`kindling: running on the JS backend (native addon unavailable: ${why})\n`);

@@ -3,7 +3,7 @@
  * Methods are thin forwards to the op functions in `src/ops`, so each op lives in one place.
  */
 import { type DType, bool, float32, float64, int32, int64 } from "./dtype.js";
-import { Storage } from "./storage.js";
+import { Storage, outputArray } from "./storage.js";
 import { contiguousStrides, isContiguousLayout, normalizeDim, numelOf } from "./shape.js";
 import { formatTensor } from "./format.js";
 import type { AccumulateGrad, GradHook, Node, RemovableHandle } from "../autograd/node.js";
@@ -119,6 +119,14 @@ export class Tensor {
   /** @internal A new contiguous tensor of the given shape and dtype, zero-filled. */
   static _empty(shape: number[], dtype: DType): Tensor {
     return new Tensor(new Storage(new dtype.arrayType(numelOf(shape))), shape, contiguousStrides(shape), 0, dtype);
+  }
+
+  /**
+   * @internal A new contiguous tensor for a kernel that writes every element: its memory may
+   * start uninitialized (see `setOutputAllocator`).
+   */
+  static _output(shape: number[], dtype: DType): Tensor {
+    return new Tensor(new Storage(outputArray(dtype.arrayType, numelOf(shape))), shape, contiguousStrides(shape), 0, dtype);
   }
 
   /** @internal Wraps a contiguous typed array (not copied). */

@@ -13,7 +13,7 @@ import { empty, operands, scalarTensor } from "./util.js";
 
 function runBinary(kernel: BinaryKernel, a: Tensor, b: Tensor, dtype: DType, p0 = 0): Tensor {
   const shape = a._shape.length === b._shape.length && sameShape(a._shape, b._shape) ? a._shape : broadcastShapes(a._shape, b._shape);
-  const out = empty(shape, dtype);
+  const out = Tensor._output(shape, dtype);
   backend().binary(kernel, a, b, out, p0);
   return out;
 }
@@ -24,7 +24,7 @@ function sameShape(a: number[], b: number[]): boolean {
 }
 
 function runUnary(kernel: UnaryKernel, x: Tensor, dtype: DType, p0 = 0, p1 = 0): Tensor {
-  const out = empty(x._shape, dtype);
+  const out = Tensor._output(x._shape, dtype);
   backend().unary(kernel, x, out, p0, p1);
   return out;
 }
