@@ -24,9 +24,12 @@ let allocateOutput: OutputAllocator = zeroed;
  * Sets how kernel outputs are allocated. Typed arrays are zero-filled, which for large outputs
  * costs as much as a cheap kernel; the Node entry installs an allocator of uninitialized
  * memory. Only arrays that a kernel fills completely come from here (`Tensor._output`).
+ * Returns the allocator it replaces; null restores zero-filled typed arrays.
  */
-export function setOutputAllocator(allocator: OutputAllocator | null): void {
+export function setOutputAllocator(allocator: OutputAllocator | null): OutputAllocator {
+  const previous = allocateOutput;
   allocateOutput = allocator ?? zeroed;
+  return previous;
 }
 
 /** @internal An array for a kernel output: its contents are unspecified until the kernel writes it. */
