@@ -30,7 +30,7 @@ export {
   sqrt, rsqrt, abs, sign, square, reciprocal, clamp, floor, ceil, round, trunc, isnan, where, floorDivide, remainder,
   eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalXor, logicalNot, equal, allclose,
 } from "./ops/elementwise.js";
-export { sum, mean, prod, argmax, argmin, all, any, norm, std, logsumexp, cumsum, softmax, logSoftmax, variance as var } from "./ops/reduce.js";
+export { sum, mean, prod, max, min, argmax, argmin, all, any, norm, std, logsumexp, cumsum, softmax, logSoftmax, variance as var } from "./ops/reduce.js";
 export { clone, view, reshape, flatten, squeeze, unsqueeze, transpose, t, permute, select, narrow, split, chunk, unbind, cat, stack } from "./ops/shape.js";
 export { matmul, mm, bmm, dot, mv, outer, addmm } from "./ops/linalg.js";
 export { index, indexPut_, indexSelect, gather, scatter, scatterAdd, maskedFill, sliceSpec as slice } from "./ops/indexing.js";

@@ -226,6 +226,31 @@ export function argmin(x: Tensor, dim?: number | null, options?: ReduceOptions):
   return argExtremum("min", x, dim, options);
 }
 
+/**
+ * `torch.max`: the largest element (`MaxBackward1`); along `dim`, `{ values, indices }`
+ * (`MaxBackward0`); with a second tensor, the elementwise `maximum`.
+ * @example
+ * torch.max(torch.tensor([[1, 5], [7, 2]]), 1); // { values: tensor([5., 7.]), indices: tensor([1, 0]) }
+ */
+export function max(x: Tensor): Tensor;
+export function max(x: Tensor, dim: number, options?: ReduceOptions): ValuesIndices;
+export function max(x: Tensor, other: Tensor): Tensor;
+export function max(x: Tensor, dim?: number | Tensor, options?: ReduceOptions): Tensor | ValuesIndices {
+  if (dim === undefined) return x.max();
+  return typeof dim === "number" ? x.max(dim, options) : x.max(dim);
+}
+/**
+ * `torch.min`: the smallest element; along `dim`, `{ values, indices }`; with a second tensor,
+ * the elementwise `minimum`.
+ */
+export function min(x: Tensor): Tensor;
+export function min(x: Tensor, dim: number, options?: ReduceOptions): ValuesIndices;
+export function min(x: Tensor, other: Tensor): Tensor;
+export function min(x: Tensor, dim?: number | Tensor, options?: ReduceOptions): Tensor | ValuesIndices {
+  if (dim === undefined) return x.min();
+  return typeof dim === "number" ? x.min(dim, options) : x.min(dim);
+}
+
 function logical(op: "all" | "any", x: Tensor, dim: number | undefined, options?: ReduceOptions): Tensor {
   return runReduce(op, x, reduceDims(x, dim), options?.keepdim ?? false, bool);
 }
