@@ -23,12 +23,13 @@ inline void valid_range(int64_t offset, int64_t stride, int64_t size, int64_t gr
 // Elements per task below which threading does not pay.
 constexpr int64_t kMinWork = 1 << 15;
 
-// Calls body(plane, tapRow, y0, y1, x0, x1, dy, dx) for each (n·C + c) plane and kernel tap of
-// one task's planes; tapRow counts taps over all planes, so cols + tapRow·L is the tap's row.
+// Calls body(plane, tap, col, y0, y1, x0, x1, dy, dx) for each (n·C + c) plane and kernel tap
+// of one task's planes: tap counts the plane's taps, cols + col is where the tap's L values for
+// image n sit (row (c·kH + i)·kW + j of the channels·kH·kW × batch·L column matrix, from n·L).
 template <typename F>
 void for_each_tap(const Window& g, const F& body) {
-  const int64_t planes = g.batch * g.channels, taps = g.kernelH * g.kernelW;
-  split_units(planes, taps * g.gridH * g.gridW, kMinWork, [&](int64_t p0, int64_t p1) {
+  const int64_t planes = g.batch * g.channels, taps = g.kernelH * g.kernelW, L = g.gridH * g.gridW;
+  split_units(planes, taps * L, kMinWork, [&](int64_t p0, int64_t p1) {
     for (int64_t p = p0; p < p1; p++)
       for (int64_t i = 0; i < g.kernelH; i++) {
         const int64_t dy = i * g.dilationH - g.padTop;
@@ -38,7 +39,8 @@ void for_each_tap(const Window& g, const F& body) {
           const int64_t dx = j * g.dilationW - g.padLeft;
           int64_t x0, x1;
           valid_range(dx, g.strideW, g.width, g.gridW, x0, x1);
-          body(p, p * taps + i * g.kernelW + j, y0, y1, x0, x1, dy, dx);
+          const int64_t n = p / g.channels, c = p % g.channels, tap = i * g.kernelW + j;
+          body(p, tap, ((c * taps + tap) * g.batch + n) * L, y0, y1, x0, x1, dy, dx);
         }
       }
   });
@@ -49,8 +51,9 @@ void for_each_tap(const Window& g, const F& body) {
 template <typename T>
 void im2col(const T* image, const Window& g, T* cols) {
   const int64_t H = g.height, W = g.width, gw = g.gridW, L = g.gridH * g.gridW, sw = g.strideW;
-  for_each_tap(g, [&](int64_t p, int64_t tap, int64_t y0, int64_t y1, int64_t x0, int64_t x1, int64_t dy, int64_t dx) {
-    T* q = cols + tap * L;
+  for_each_tap(g, [&](int64_t p, int64_t, int64_t col, int64_t y0, int64_t y1, int64_t x0, int64_t x1, int64_t dy,
+                      int64_t dx) {
+    T* q = cols + col;
     const T* plane = image + p * H * W;
     std::fill(q, q + y0 * gw, T(0));
     for (int64_t oy = y0; oy < y1; oy++) {
@@ -68,13 +71,13 @@ void im2col(const T* image, const Window& g, T* cols) {
 
 template <typename T>
 void col2im(const T* cols, const Window& g, T* image) {
-  const int64_t H = g.height, W = g.width, gw = g.gridW, L = g.gridH * g.gridW, sw = g.strideW;
-  const int64_t taps = g.kernelH * g.kernelW;
-  if (taps == 0) std::fill(image, image + g.batch * g.channels * H * W, T(0));
-  for_each_tap(g, [&](int64_t p, int64_t tap, int64_t y0, int64_t y1, int64_t x0, int64_t x1, int64_t dy, int64_t dx) {
+  const int64_t H = g.height, W = g.width, gw = g.gridW, sw = g.strideW;
+  if (g.kernelH * g.kernelW == 0) std::fill(image, image + g.batch * g.channels * H * W, T(0));
+  for_each_tap(g, [&](int64_t p, int64_t tap, int64_t col, int64_t y0, int64_t y1, int64_t x0, int64_t x1, int64_t dy,
+                      int64_t dx) {
     T* plane = image + p * H * W;
-    if (tap == p * taps) std::fill(plane, plane + H * W, T(0));  // first tap of the plane
-    const T* q = cols + tap * L;
+    if (tap == 0) std::fill(plane, plane + H * W, T(0));  // first tap of the plane
+    const T* q = cols + col;
     for (int64_t oy = y0; oy < y1; oy++) {
       const T* row = q + oy * gw;
       T* line = plane + (oy * g.strideH + dy) * W + dx;

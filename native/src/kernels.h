@@ -103,7 +103,10 @@ struct Window {
       gridH, gridW;
 };
 
-/** im2col into PyTorch's layout: cols is batch × channels·kH·kW × gridH·gridW, 0 in the padding. */
+/**
+ * im2col, batch folded into the columns: cols is channels·kH·kW × batch·gridH·gridW, row
+ * (c·kH + i)·kW + j holding tap (i, j) of channel c for image 0's grid, then image 1's…; 0 in the padding.
+ */
 template <typename T>
 void im2col(const T* image, const Window& g, T* cols);
 /** col2im, the adjoint of im2col: image (overwritten) gets the sum of the column entries over each position. */

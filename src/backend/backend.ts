@@ -102,9 +102,9 @@ export interface Backend {
   // (indices: int64 values in a Float64Array).
 
   /**
-   * im2col in PyTorch's layout: `cols[n][(c·kH + i)·kW + j][p]` is image `n`'s value under
-   * kernel tap (i, j) at grid position p (L = gridH·gridW positions), or 0 in the padding;
-   * `cols` holds `batch × channels·kH·kW × L` values.
+   * im2col with the batch folded into the columns: `cols[(c·kH + i)·kW + j][n·L + p]` is image
+   * `n`'s value under kernel tap (i, j) at grid position p (L = gridH·gridW positions), or 0 in
+   * the padding; `cols` is one `channels·kH·kW × batch·L` matrix.
    */
   im2col(image: TypedArray, g: WindowGeometry, cols: TypedArray): void;
   /** col2im, the adjoint of `im2col`: `image` is overwritten with the sum of the column entries over each position. */

@@ -3,12 +3,14 @@
  * `F.max_pool2d`, `F.batch_norm`, `F.embedding`…). Each op records one node with PyTorch's
  * name, and its backward is written in differentiable tensor ops, so double backward works.
  *
- * A convolution is im2col (PyTorch's column layout, one matrix per sample) + one batched
- * matrix product (`backend().bmm` through the `bmm`/`matmul` ops), so a faster GEMM backend
- * speeds it up and the product lands directly in NCHW order; its input gradient is the
- * transposed convolution (product, then col2im) of the output gradient, and its weight
- * gradient a product of the output gradient with the same columns. 1-D convolutions run as
- * 2-D ones of height 1.
+ * A convolution is im2col + one matrix product: the columns of every image sit side by side
+ * in one (C·kH·kW, N·L) matrix (L grid positions per image), so each convolution, its input
+ * gradient and its weight gradient is a single product per channel group, through the
+ * `bmm` op and so `backend().bmm` — deep layers, whose grids are a few positions, still get
+ * a product of useful width, and the weight gradient sums over the batch inside the product
+ * instead of writing one (O, C·kH·kW) matrix per image. The output gradient is laid out
+ * (O, N·L) to match (one copy of the output's size). The input gradient is the transposed
+ * convolution (product, then col2im), and 1-D convolutions run as 2-D ones of height 1.
  */
 import { Tensor } from "../core/tensor.js";
 import { int32, int64 } from "../core/dtype.js";
@@ -16,7 +18,7 @@ import { numelOf, shapeStr } from "../core/shape.js";
 import { type OpDef, anyRequiresGrad, anyRequiresGradList, record } from "../autograd/function.js";
 import { noGrad } from "../autograd/gradMode.js";
 import { type AverageWindows, type WindowGeometry, backend } from "../backend/backend.js";
-import { bmm, matmul } from "./linalg.js";
+import { bmm } from "./linalg.js";
 import { contiguousData, empty } from "./util.js";
 
 /** A size per spatial dim, or one number for all of them (PyTorch's `int or tuple`). */
@@ -67,9 +69,9 @@ function windowGeometry(image: readonly number[], kernel: Pair, p: ConvParams, g
 }
 
 const Im2ColBackward0: OpDef<WindowGeometry> = { name: "Im2ColBackward0", backward: (ctx, g) => [fold(g, ctx.attrs)] };
-/** (N, C, H, W) → the (N, C·kH·kW, L) columns of `im2col`. */
+/** (N, C, H, W) → the (C·kH·kW, N·L) columns of `im2col`. */
 function unfold(image: Tensor, g: WindowGeometry): Tensor {
-  const out = empty([g.batch, g.channels * g.kernelH * g.kernelW, g.gridH * g.gridW], image.dtype);
+  const out = empty([g.channels * g.kernelH * g.kernelW, g.batch * g.gridH * g.gridW], image.dtype);
   backend().im2col(contiguousData(image), g, out._storage.data);
   if (anyRequiresGrad(image)) record(Im2ColBackward0, [image], out, [], g);
   return out;
@@ -94,46 +96,44 @@ interface ConvParams {
   groups: number;
 }
 
-/**
- * Per sample and channel group, `w[g] @ m[n, g]`: `w` (G, P, Q), `m` (N, G·Q, L) →
- * (N, G·P, L). One batched product; with one group the weight is broadcast by a zero stride.
- */
-function groupProduct(w: Tensor, m: Tensor, groups: number): Tensor {
-  const [n, , l] = m._shape;
-  const [, p, q] = w._shape;
-  if (groups === 1) return bmm(w.expand([n, p, q]), m);
-  return matmul(w, m.view([n, groups, q, l])).reshape([n, groups * p, l]);
+/** `y` (N, O, gh, gw) as the (G, O/G, N·L) matrices that meet the columns in a product (a copy). */
+function outputMatrix(y: Tensor, groups: number): Tensor {
+  const [n, o, gh, gw] = y._shape;
+  return y.reshape([n, o, gh * gw]).transpose(0, 1).reshape([groups, o / groups, n * gh * gw]);
 }
 
-/** `Σₙ a[n, g] @ b[n, g]ᵀ`: `a` (N, G·P, L), `b` (N, G·Q, L) → (G, P, Q); the weight gradient. */
-function groupOuter(a: Tensor, b: Tensor, groups: number): Tensor {
-  const [n, gp, l] = a._shape;
-  const q = b._shape[1] / groups;
-  if (groups === 1) return bmm(a, b.transpose(1, 2)).sum(0).unsqueeze(0);
-  return matmul(a.view([n, groups, gp / groups, l]), b.view([n, groups, q, l]).transpose(2, 3)).sum(0);
+/** `w` (O, C/G, kH, kW) as (G, O/G, C/G·kH·kW). */
+function weightMatrix(w: Tensor, groups: number): Tensor {
+  const [o, cg, kh, kw] = w._shape;
+  return w.reshape([groups, o / groups, cg * kh * kw]);
 }
+
+/** The (C·kH·kW, N·L) columns as (G, C/G·kH·kW, N·L). */
+const groupedColumns = (cols: Tensor, groups: number): Tensor => cols.view([groups, cols._shape[0] / groups, cols._shape[1]]);
 
 /** Convolution of `x` (N, C, H, W) with `w` (O, C/G, kH, kW) onto a grid (differentiable). */
 function convForward(x: Tensor, w: Tensor, p: ConvParams, grid: Pair): Tensor {
   const [n] = x._shape;
   const [o, , kh, kw] = w._shape;
   const cols = unfold(x, windowGeometry(x._shape, [kh, kw], p, grid));
-  return groupProduct(w.reshape([p.groups, o / p.groups, -1]), cols, p.groups).view([n, o, grid[0], grid[1]]);
+  // (G, O/G, N·L) → (O, N, L) → (N, O, gh, gw): the product's rows are channels, not images.
+  const y = bmm(weightMatrix(w, p.groups), groupedColumns(cols, p.groups));
+  return y.view([o, n, grid[0] * grid[1]]).transpose(0, 1).reshape([n, o, grid[0], grid[1]]);
 }
 
 /** The adjoint of `convForward` in `x`: a transposed convolution of `y` (N, O, gh, gw) onto `imageShape`. */
 function convAdjoint(y: Tensor, w: Tensor, p: ConvParams, imageShape: readonly number[]): Tensor {
-  const [n, o, gh, gw] = y._shape;
+  const [, , gh, gw] = y._shape;
   const [, , kh, kw] = w._shape;
-  const cols = groupProduct(w.reshape([p.groups, o / p.groups, -1]).transpose(1, 2), y.reshape([n, o, gh * gw]), p.groups);
-  return fold(cols, windowGeometry(imageShape, [kh, kw], p, [gh, gw]));
+  const cols = bmm(weightMatrix(w, p.groups).transpose(1, 2), outputMatrix(y, p.groups));
+  return fold(cols.view([cols._shape[0] * cols._shape[1], cols._shape[2]]), windowGeometry(imageShape, [kh, kw], p, [gh, gw]));
 }
 
-/** The gradient of `convForward` in `w`, from the image `x` and the output gradient `y`. */
+/** The gradient of `convForward` in `w`, from the image `x` and the output gradient `y`: one product sums over images and positions. */
 function convWeightGrad(x: Tensor, y: Tensor, wShape: readonly number[], p: ConvParams): Tensor {
-  const [n, o, gh, gw] = y._shape;
+  const [, , gh, gw] = y._shape;
   const cols = unfold(x, windowGeometry(x._shape, [wShape[2], wShape[3]], p, [gh, gw]));
-  return groupOuter(y.reshape([n, o, gh * gw]), cols, p.groups).reshape(wShape as number[]);
+  return bmm(outputMatrix(y, p.groups), groupedColumns(cols, p.groups).transpose(1, 2)).reshape(wShape as number[]);
 }
 
 interface ConvAttrs {

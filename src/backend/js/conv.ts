@@ -14,22 +14,22 @@ function validRange(offset: number, stride: number, size: number, grid: number):
 }
 
 /**
- * im2col, in PyTorch's layout: `cols[n][(c·kH + i)·kW + j][p]` is image `n`'s value under kernel
- * tap (i, j) at grid position p (L = gridH·gridW positions), or 0 in the padding. `cols` has
- * `batch × channels·kH·kW × L` entries, so each sample's columns are one matrix and the rows of
- * one channel group are contiguous.
+ * im2col, batch folded into the columns: `cols[(c·kH + i)·kW + j][n·L + p]` is image `n`'s value
+ * under kernel tap (i, j) at grid position p (L = gridH·gridW positions), or 0 in the padding.
+ * `cols` is one `channels·kH·kW × batch·L` matrix, so a convolution is one matrix product however
+ * small each image's grid is, and the rows of one channel group are contiguous.
  */
 export function im2col(image: TypedArray, g: WindowGeometry, cols: TypedArray): void {
   const { batch, channels, height: H, width: W, kernelH, kernelW, gridH, gridW, strideH: sh, strideW: sw } = g;
   const L = gridH * gridW;
-  let q = 0;
   for (let n = 0; n < batch; n++) {
     for (let c = 0; c < channels; c++) {
       const plane = (n * channels + c) * H * W;
       for (let i = 0; i < kernelH; i++) {
         const dy = i * g.dilationH - g.padTop;
         const [y0, y1] = validRange(dy, sh, H, gridH);
-        for (let j = 0; j < kernelW; j++, q += L) {
+        for (let j = 0; j < kernelW; j++) {
+          const q = (((c * kernelH + i) * kernelW + j) * batch + n) * L;
           const dx = j * g.dilationW - g.padLeft;
           const [x0, x1] = validRange(dx, sw, W, gridW);
           if (y0 > 0) cols.fill(0, q, q + y0 * gridW);
@@ -53,14 +53,14 @@ export function col2im(cols: TypedArray, g: WindowGeometry, image: TypedArray): 
   const { batch, channels, height: H, width: W, kernelH, kernelW, gridH, gridW, strideH: sh, strideW: sw } = g;
   const L = gridH * gridW;
   image.fill(0);
-  let q = 0;
   for (let n = 0; n < batch; n++) {
     for (let c = 0; c < channels; c++) {
       const plane = (n * channels + c) * H * W;
       for (let i = 0; i < kernelH; i++) {
         const dy = i * g.dilationH - g.padTop;
         const [y0, y1] = validRange(dy, sh, H, gridH);
-        for (let j = 0; j < kernelW; j++, q += L) {
+        for (let j = 0; j < kernelW; j++) {
+          const q = (((c * kernelH + i) * kernelW + j) * batch + n) * L;
           const dx = j * g.dilationW - g.padLeft;
           const [x0, x1] = validRange(dx, sw, W, gridW);
           for (let oy = y0; oy < y1; oy++) {
