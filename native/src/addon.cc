@@ -229,18 +229,26 @@ struct InOut {
 };
 
 // sum(x, xOff, out, outOff, P, R, Q, scale): contiguous P×R×Q summed over R, times scale.
+// sumOuterInner(x, xOff, out, outOff, A, Q, R, scale): contiguous A×Q×R summed over A and R.
+template <bool OuterInner>
 napi_value Sum(napi_env env, napi_callback_info info) {
   Args a(env, info, 8);
   const InOut io(a);
-  const int64_t P = a.num(4), R = a.num(5), Q = a.num(6);
+  const int64_t d0 = a.num(4), d1 = a.num(5), d2 = a.num(6);
   const double scale = a.dbl(7);
   if (!a.ok) return nullptr;
-  if (P < 0 || R < 0 || Q < 0) return a.fail("kindling native: negative size"), nullptr;
-  if (!span_ok(io.xLength, io.xOff, static_cast<__int128>(P) * R * Q) || !span_ok(io.outLength, io.outOff, static_cast<__int128>(P) * Q))
+  if (d0 < 0 || d1 < 0 || d2 < 0) return a.fail("kindling native: negative size"), nullptr;
+  const __int128 outSize = OuterInner ? d1 : static_cast<__int128>(d0) * d2;
+  if (!span_ok(io.xLength, io.xOff, static_cast<__int128>(d0) * d1 * d2) || !span_ok(io.outLength, io.outOff, outSize))
     return a.fail("kindling native: sum index out of range"), nullptr;
   return guarded(env, [&] {
-    if (io.type == napi_float32_array) sum_3d<float>(io.in<float>(), io.dst<float>(), P, R, Q, scale);
-    else sum_3d<double>(io.in<double>(), io.dst<double>(), P, R, Q, scale);
+    if (OuterInner) {
+      if (io.type == napi_float32_array) sum_outer_inner<float>(io.in<float>(), io.dst<float>(), d0, d1, d2, scale);
+      else sum_outer_inner<double>(io.in<double>(), io.dst<double>(), d0, d1, d2, scale);
+    } else {
+      if (io.type == napi_float32_array) sum_3d<float>(io.in<float>(), io.dst<float>(), d0, d1, d2, scale);
+      else sum_3d<double>(io.in<double>(), io.dst<double>(), d0, d1, d2, scale);
+    }
   });
 }
 
@@ -417,7 +425,8 @@ NAPI_MODULE_INIT() {
   } fns[] = {{"gemm", Gemm},
              {"binary", Binary},
              {"unary", Unary},
-             {"sum", Sum},
+             {"sum", Sum<false>},
+             {"sumOuterInner", Sum<true>},
              {"softmax", Softmax},
              {"im2col", Im2colOrCol2im<true>},
              {"col2im", Im2colOrCol2im<false>},

@@ -308,6 +308,18 @@ void sum_3d(const T* x, T* out, int64_t P, int64_t R, int64_t Q, double scale) {
 }
 
 template <typename T>
+void sum_outer_inner(const T* x, T* out, int64_t A, int64_t Q, int64_t R, double scale) {
+  if (Q <= 0) return;
+  split_units(Q, std::max<int64_t>(1, A * R), kMinCheap, [&](int64_t q0, int64_t q1) {
+    for (int64_t q = q0; q < q1; q++) {
+      double s = 0;
+      for (int64_t a = 0; a < A; a++) s += sum_row(x + (a * Q + q) * R, R);
+      out[q] = T(s * scale);
+    }
+  });
+}
+
+template <typename T>
 void softmax_rows(const T* x, T* out, int64_t rows, int64_t n, bool log) {
   if (rows <= 0 || n <= 0) return;
   split_units(rows, n, kMinTranscend, [&](int64_t r0, int64_t r1) {
@@ -342,6 +354,8 @@ template void unary_2d<float>(int, const float*, int64_t, int64_t, float*, int64
 template void unary_2d<double>(int, const double*, int64_t, int64_t, double*, int64_t, int64_t);
 template void sum_3d<float>(const float*, float*, int64_t, int64_t, int64_t, double);
 template void sum_3d<double>(const double*, double*, int64_t, int64_t, int64_t, double);
+template void sum_outer_inner<float>(const float*, float*, int64_t, int64_t, int64_t, double);
+template void sum_outer_inner<double>(const double*, double*, int64_t, int64_t, int64_t, double);
 template void softmax_rows<float>(const float*, float*, int64_t, int64_t, bool);
 template void softmax_rows<double>(const double*, double*, int64_t, int64_t, bool);
 

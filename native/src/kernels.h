@@ -89,6 +89,13 @@ template <typename T>
 void sum_3d(const T* x, T* out, int64_t P, int64_t R, int64_t Q, double scale);
 
 /**
+ * out[q] = scale · sum_a sum_r x[(a*Q + q)*R + r] for contiguous x of shape A×Q×R: the sum over
+ * all dims but a middle run (per-channel statistics of N×C×H×W), in double.
+ */
+template <typename T>
+void sum_outer_inner(const T* x, T* out, int64_t A, int64_t Q, int64_t R, double scale);
+
+/**
  * Softmax (log-softmax with `log`) of each row of contiguous rows×n `x` into `out`:
  * exp(x - max) / Σ, a non-finite max taken as 0, the sum accumulated in double.
  */

@@ -4,7 +4,9 @@
  * from `native/` by `npm install`), reading and writing the tensors' typed arrays in place.
  *
  * It covers what dominates training time — matrix products (packed AVX-512/AVX2 GEMM on a
- * thread pool), add/sub/mul/div, exp/log/tanh/sigmoid/relu, sums, softmax and log-softmax
+ * thread pool), add/sub/mul/div, exp/log/tanh/sigmoid/relu (any layout: grids of more than two
+ * dims run as one call per 2-D grid), sums over one run of dims or over all dims but a middle
+ * run (per-channel statistics), softmax and log-softmax
  * along the last dim, im2col/col2im (convolutions and their gradients), max pooling and its
  * gradient, on float32/float64 — and hands everything else, every other dtype or layout, and
  * every call too small to repay the ~0.2 µs crossing into C++, to the JS kernels. Results match the JS kernels to
@@ -51,6 +53,8 @@ export interface NativeAddon {
   ): void;
   /** Sums contiguous P×R×Q over R into P×Q, times `scale` (double accumulation, scaled before rounding). */
   sum(x: FloatArray, xOff: number, out: FloatArray, outOff: number, P: number, R: number, Q: number, scale: number): void;
+  /** Sums contiguous A×Q×R over A and R into Q values, times `scale` (double accumulation). */
+  sumOuterInner(x: FloatArray, xOff: number, out: FloatArray, outOff: number, A: number, Q: number, R: number, scale: number): void;
   /** Softmax (log-softmax with `log`) of each row of contiguous rows×n `x`. */
   softmax(x: FloatArray, xOff: number, out: FloatArray, outOff: number, rows: number, n: number, log: boolean): void;
   /** im2col; `window` is WindowGeometry's 14 fields in declaration order. */
@@ -139,11 +143,21 @@ function isFloat(t: Tensor): boolean {
 }
 
 /**
- * Reduces a broadcast elementwise layout to a rows×inner grid: drops size-1 dims, merges dims
- * that are contiguous in every operand. Returns [rows, inner, ...(rowStride, colStride) per
- * operand] or null when more than two dims remain.
+ * A broadcast elementwise layout reduced to blocks: size-1 dims dropped, dims that are
+ * contiguous in every operand merged. The last two dims form a rows×inner grid (`rows`,
+ * `inner`, and per operand `rowStride`, `colStride`); any dims before them (`outer`, with
+ * `outerStrides` per operand) are looped over, one native call per grid.
  */
-function grid(shape: readonly number[], strides: number[][]): number[] | null {
+interface Blocks {
+  outer: number[];
+  outerStrides: number[][];
+  rows: number;
+  inner: number;
+  rowStrides: number[];
+  colStrides: number[];
+}
+
+function blocks(shape: readonly number[], strides: number[][]): Blocks {
   const dims: number[] = [];
   const st: number[][] = strides.map(() => []);
   for (let d = 0; d < shape.length; d++) {
@@ -153,15 +167,47 @@ function grid(shape: readonly number[], strides: number[][]): number[] | null {
       dims[last] *= shape[d];
       for (let k = 0; k < strides.length; k++) st[k][last] = strides[k][d];
     } else {
-      if (dims.length === 2) return null;
       dims.push(shape[d]);
       for (let k = 0; k < strides.length; k++) st[k].push(strides[k][d]);
     }
   }
-  if (dims.length === 0) return [1, 1, ...strides.flatMap(() => [0, 0])];
-  if (dims.length === 1) return [1, dims[0], ...st.flatMap((s) => [0, s[0]])];
-  return [dims[0], dims[1], ...st.flatMap((s) => [s[0], s[1]])];
+  while (dims.length < 2) {
+    dims.unshift(1);
+    for (const s of st) s.unshift(0);
+  }
+  const lead = dims.length - 2;
+  return {
+    outer: dims.slice(0, lead),
+    outerStrides: st.map((s) => s.slice(0, lead)),
+    rows: dims[lead],
+    inner: dims[lead + 1],
+    rowStrides: st.map((s) => s[lead]),
+    colStrides: st.map((s) => s[lead + 1]),
+  };
 }
+
+/**
+ * Calls `block(offsets, outOffset)` for each grid of `b`, with each operand's element offset
+ * (from `base`) and the contiguous output's; outer dims are walked in row-major order.
+ */
+function eachBlock(b: Blocks, base: number[], outBase: number, block: (offsets: number[], outOffset: number) => void): void {
+  const count = b.outer.reduce((x, y) => x * y, 1);
+  const size = b.rows * b.inner;
+  const index = new Array<number>(b.outer.length).fill(0);
+  const offsets = base.slice();
+  for (let k = 0; k < count; k++) {
+    block(offsets, outBase + k * size);
+    for (let d = b.outer.length - 1; d >= 0; d--) {
+      for (let i = 0; i < offsets.length; i++) offsets[i] += b.outerStrides[i][d];
+      if (++index[d] < b.outer[d]) break;
+      for (let i = 0; i < offsets.length; i++) offsets[i] -= b.outerStrides[i][d] * b.outer[d];
+      index[d] = 0;
+    }
+  }
+}
+
+/** Grids smaller than this go to the JS kernels when there are several of them: each native call costs ~0.2 µs. */
+const MIN_BLOCK = 1024;
 
 /** Strides of `t` read at the broadcast `shape` (missing or size-1 dims read with stride 0). */
 function stridesAt(t: Tensor, shape: readonly number[]): number[] {
@@ -215,18 +261,32 @@ function makeBackend(n: NativeAddon): Backend {
     );
   }
 
+  /** The layout's grids when native calls pay for them, else null. */
+  function nativeBlocks(shape: readonly number[], strides: number[][]): Blocks | null {
+    const b = blocks(shape, strides);
+    return b.outer.length === 0 || b.rows * b.inner >= MIN_BLOCK ? b : null;
+  }
+
   function binary(op: BinaryKernel, a: Tensor, b: Tensor, out: Tensor, p0: number): void {
     const code = BINARY_OPS[op];
     const size = out._storage.data.length;
     if (code === undefined || size < th.elementwise || !sameFloatDtype(out, a, b)) return jsBackend.binary(op, a, b, out, p0);
     const shape = out._shape;
-    const g = grid(shape, [stridesAt(a, shape), stridesAt(b, shape)]);
+    const g = nativeBlocks(shape, [stridesAt(a, shape), stridesAt(b, shape)]);
     if (g === null) return jsBackend.binary(op, a, b, out, p0);
-    n.binary(
-      code, a._storage.data as FloatArray, a._offset, g[2], g[3],
-      b._storage.data as FloatArray, b._offset, g[4], g[5],
-      out._storage.data as FloatArray, out._offset, g[0], g[1], p0,
+    const ad = a._storage.data as FloatArray, bd = b._storage.data as FloatArray, od = out._storage.data as FloatArray;
+    eachBlock(g, [a._offset, b._offset], out._offset, (o, outOffset) =>
+      n.binary(code, ad, o[0], g.rowStrides[0], g.colStrides[0], bd, o[1], g.rowStrides[1], g.colStrides[1], od, outOffset, g.rows, g.inner, p0),
     );
+  }
+
+  /** `out = f(x)` through the addon's unary entry (`COPY` copies any layout), or false when the layout does not pay. */
+  function nativeUnary(code: number, x: Tensor, out: FloatArray, outOffset: number): boolean {
+    const g = nativeBlocks(x._shape, [x._strides]);
+    if (g === null) return false;
+    const xd = x._storage.data as FloatArray;
+    eachBlock(g, [x._offset], outOffset, (o, at) => n.unary(code, xd, o[0], g.rowStrides[0], g.colStrides[0], out, at, g.rows, g.inner));
+    return true;
   }
 
   function copyTo(x: Tensor, dst: TypedArray, dstOffset: number): void {
@@ -235,19 +295,16 @@ function makeBackend(n: NativeAddon): Backend {
     if (src.constructor !== dst.constructor || size < th.elementwise) return jsBackend.copyTo(x, dst, dstOffset);
     // Contiguous: a memmove through TypedArray.set (any dtype; the constructors match).
     if (x.isContiguous()) return (dst as Float64Array).set(src.subarray(x._offset, x._offset + size), dstOffset);
-    const g = src instanceof Float32Array || src instanceof Float64Array ? grid(x._shape, [x._strides]) : null;
-    if (g === null) return jsBackend.copyTo(x, dst, dstOffset);
-    n.unary(COPY, src as FloatArray, x._offset, g[2], g[3], dst as FloatArray, dstOffset, g[0], g[1]);
+    if (!(src instanceof Float32Array || src instanceof Float64Array) || !nativeUnary(COPY, x, dst as FloatArray, dstOffset))
+      jsBackend.copyTo(x, dst, dstOffset);
   }
 
   function unary(op: UnaryKernel, x: Tensor, out: Tensor, p0: number, p1: number): void {
     const code = UNARY_OPS[op];
     const size = out._storage.data.length;
     const min = op === "relu" || op === "copy" ? th.elementwise : th.transcendental;
-    if (code === undefined || size < min || !sameFloatDtype(out, x)) return jsBackend.unary(op, x, out, p0, p1);
-    const g = grid(x._shape, [x._strides]);
-    if (g === null) return jsBackend.unary(op, x, out, p0, p1);
-    n.unary(code, x._storage.data as FloatArray, x._offset, g[2], g[3], out._storage.data as FloatArray, out._offset, g[0], g[1]);
+    if (code === undefined || size < min || !sameFloatDtype(out, x) || !nativeUnary(code, x, out._storage.data as FloatArray, out._offset))
+      jsBackend.unary(op, x, out, p0, p1);
   }
 
   function reduce(op: ReduceKernel, x: Tensor, dims: readonly number[], out: Tensor, p0: number): void {
@@ -272,23 +329,27 @@ function makeBackend(n: NativeAddon): Backend {
       }
     const v = scale === 1 ? x : x._view(shape, x._strides, x._offset);
     if (!v.isContiguous()) return jsBackend.reduce(op, x, dims, out, p0);
-    // The reduced dims (ignoring size-1 dims) must be one run: v is then P×R×Q summed over R.
-    let P = 1, R = 1, Q = 1;
-    let phase = 0; // 0: before the run, 1: in it, 2: after it
+    // Ignoring size-1 dims, v is cut into runs of reduced and kept dims. One reduced run:
+    // P×R×Q summed over R. Reduced, kept, reduced (per-channel statistics of N×C×H×W):
+    // A×Q×R summed over A and R.
+    const runs: number[] = [];
+    let first: boolean | null = null; // whether the first run is reduced
+    let last: boolean | null = null;
     for (let d = 0; d < shape.length; d++) {
       if (shape[d] === 1) continue;
-      if (reduced[d]) {
-        if (phase === 2) return jsBackend.reduce(op, x, dims, out, p0);
-        phase = 1;
-        R *= shape[d];
-      } else if (phase === 0) P *= shape[d];
+      if (reduced[d] === last) runs[runs.length - 1] *= shape[d];
       else {
-        phase = 2;
-        Q *= shape[d];
+        runs.push(shape[d]);
+        last = reduced[d];
+        first ??= last;
       }
     }
-    if (P * R * Q === 0) return jsBackend.reduce(op, x, dims, out, p0);
-    n.sum(v._storage.data as FloatArray, v._offset, out._storage.data as FloatArray, out._offset, P, R, Q, scale);
+    if (runs.reduce((a, b) => a * b, 1) === 0) return jsBackend.reduce(op, x, dims, out, p0);
+    const xd = v._storage.data as FloatArray, od = out._storage.data as FloatArray;
+    if (runs.length === 3 && first) return n.sumOuterInner(xd, v._offset, od, out._offset, runs[0], runs[1], runs[2], scale);
+    const [P, R, Q] = first ? [1, ...runs, 1] : [...runs, 1, 1, 1];
+    if (runs.length > (first ? 2 : 3)) return jsBackend.reduce(op, x, dims, out, p0);
+    n.sum(xd, v._offset, od, out._offset, P, R, Q, scale);
   }
 
   function softmax(x: Tensor, dim: number, out: Tensor, log: boolean): void {

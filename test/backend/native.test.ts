@@ -275,6 +275,9 @@ describe("native backend", { skip }, () => {
       [[37, 29], [29], "transposed"], [[300, 200], [300, 200], "transposed"],
       [[3, 5, 7], [5, 1], "plain"], [[1, 5, 1], [4, 1, 6], "plain"], [[3, 0, 4], [4], "plain"], [[0], [], "plain"],
       [[300, 400], [400], "plain"], [[3, 50000], [3, 50000], "plain"],
+      // 3+ dims after merging: one native call per grid (large grids), JS for small ones.
+      [[4, 37, 64], [37, 1], "plain"], [[3, 5, 70, 40], [5, 1, 1], "plain"], [[2, 3, 40, 33], [1, 3, 40, 33], "transposed"],
+      [[6, 7, 5, 3], [7, 1, 1], "plain"],
     ];
 
     for (const dtype of DTYPES)
@@ -285,7 +288,7 @@ describe("native backend", { skip }, () => {
             for (const [sa, sb, layout] of cases) {
               let a = torch.randn(sa, { dtype });
               if (layout === "strided") a = stridedView(a);
-              if (layout === "transposed") a = torch.randn(sa.slice().reverse(), { dtype }).t();
+              if (layout === "transposed") a = torch.randn(sa.slice().reverse(), { dtype }).permute(sa.map((_, i) => sa.length - 1 - i));
               const b = torch.randn(sb, { dtype }).add(0.5);
               const outShape = a.add(b)._shape; // broadcast shape (computed with the current backend; only its shape is used)
               for (const op of ops) {
@@ -372,7 +375,7 @@ describe("native backend", { skip }, () => {
         });
     });
 
-    test("row-strided, transposed and broadcast inputs; layouts of 3+ dims fall back; empty tensors", () => {
+    test("row-strided, transposed, broadcast and permuted inputs; empty tensors", () => {
       torch.manualSeed(6);
       for (const dtype of DTYPES)
         eachIsa((isa) => {
@@ -381,6 +384,7 @@ describe("native backend", { skip }, () => {
             compare(op, torch.rand([33, 40], { dtype }).add(0.1).t(), `${isa} transposed`);
             compare(op, torch.rand([1, 40], { dtype }).add(0.1).expand([30, 40]), `${isa} broadcast`);
             compare(op, torch.rand([3, 4, 5], { dtype }).add(0.1).permute([2, 0, 1]), `${isa} permuted`);
+            compare(op, torch.rand([40, 3, 50], { dtype }).add(0.1).permute([1, 0, 2]), `${isa} permuted, grids of 2000`);
             compare(op, torch.rand([7, 0, 3], { dtype }), `${isa} empty`);
           }
         });
@@ -404,6 +408,8 @@ describe("native backend", { skip }, () => {
         stridedView(torch.randn([50, 60], { dtype })),
         torch.randn([1, 60], { dtype }).expand([50, 60]),
         torch.randn([5, 6, 70], { dtype }).permute([2, 0, 1]),
+        torch.randn([64, 8, 40], { dtype }).transpose(0, 1),
+        torch.randn([3, 64, 5, 40], { dtype }).permute([1, 2, 0, 3]).narrow(3, 1, 33),
         torch.randn([4, 0], { dtype }),
       ];
       for (const dtype of [...DTYPES, torch.int64, torch.int32])
@@ -451,7 +457,12 @@ describe("native backend", { skip }, () => {
             check(torch.randn([37, 29], { dtype }), [0], label);
             check(torch.randn([5, 1, 7, 9], { dtype }), [2], label);
             check(torch.randn([5, 6, 7, 9], { dtype }), [1, 2], label);
-            check(torch.randn([5, 6, 7, 9], { dtype }), [0, 2], label); // not one run: JS
+            check(torch.randn([5, 6, 7, 9], { dtype }), [0, 2], label); // reduced, kept, reduced, kept: JS
+            check(torch.randn([5, 6, 7, 9], { dtype }), [0, 2, 3], label); // per-channel statistics
+            check(torch.randn([8, 64, 1, 3], { dtype }), [0, 2, 3], label);
+            check(torch.randn([3, 5, 2, 4, 6], { dtype }), [0, 1, 3, 4], label);
+            check(torch.randn([7, 2, 130000], { dtype }), [0, 2], label);
+            check(torch.randn([2, 3, 0, 4], { dtype }), [0, 3], label);
             check(torch.randn([3, 300, 700], { dtype }), [1], label);
             check(torch.randn([3, 140000], { dtype }), [1], label);
             check(torch.randn([2000, 3], { dtype }), [1], label);
@@ -645,6 +656,8 @@ describe("native backend", { skip }, () => {
     assert.throws(() => addon!.unary(0, a, -1, 0, 1, c, 0, 1, 4), RangeError);
     assert.throws(() => addon!.unary(5, a, 0, 1, 4, c, 0, 4, 5), RangeError);
     assert.throws(() => addon!.sum(a, 0, c, 0, 2, 3, 3, 1), RangeError);
+    assert.throws(() => addon!.sumOuterInner(a, 0, c, 0, 2, 3, 3, 1), RangeError);
+    assert.throws(() => addon!.sumOuterInner(a, 0, new Float32Array(2), 0, 1, 3, 1, 1), RangeError);
     assert.throws(() => addon!.setNumThreads(0), RangeError);
     assert.throws(() => addon!.softmax(a, 1, c, 0, 4, 4, false), RangeError);
     const geo = [1, 1, 4, 4, 3, 3, 1, 1, 1, 1, 1, 1, 4, 4]; // 9·16 columns do not fit in 16
