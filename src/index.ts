@@ -13,6 +13,8 @@ export { Tensor, Size } from "./core/tensor.js";
 export type { Scalar, TensorOrScalar, Nested, ValuesIndices, ReduceOptions, VarOptions } from "./core/tensor.js";
 export { DType, float32, float64, int64, int32, bool, float, double, long, int, promoteTypes, getDefaultDtype } from "./core/dtype.js";
 export { Generator, manualSeed, initialSeed, defaultGenerator } from "./core/random.js";
+export { Device, device } from "./core/device.js";
+export type { DeviceLike } from "./core/device.js";
 export { setPrintoptions, getPrintoptions } from "./core/format.js";
 export type { PrintOptions } from "./core/format.js";
 export { noGrad, enableGrad, setGradEnabled, isGradEnabled, inferenceMode, isInferenceModeEnabled, withGradEnabled } from "./autograd/gradMode.js";

@@ -2,7 +2,8 @@
  * The tensor: storage + layout (shape, strides, offset) + dtype, and the autograd fields.
  * Methods are thin forwards to the op functions in `src/ops`, so each op lives in one place.
  */
-import { type DType, bool, float32, float64, int32, int64 } from "./dtype.js";
+import { DType, bool, float32, float64, int32, int64 } from "./dtype.js";
+import { type Device, type DeviceLike, checkDevice, cpu } from "./device.js";
 import { Storage, outputArray } from "./storage.js";
 import { contiguousStrides, isContiguousLayout, normalizeDim, numelOf } from "./shape.js";
 import { formatTensor } from "./format.js";
@@ -151,6 +152,11 @@ export class Tensor {
   /** Number of dims. */
   get ndim(): number {
     return this._shape.length;
+  }
+
+  /** The device the tensor is on: always the CPU (`device(type='cpu')`). */
+  get device(): Device {
+    return cpu;
   }
 
   /** The dims as `torch.Size`, or one dim's size. */
@@ -382,6 +388,15 @@ export class Tensor {
     return this.toString();
   }
 
+  /**
+   * Iterates over the first dim, as Python's `for row in x` (views from `unbind(0)`).
+   * @throws "iteration over a 0-d tensor".
+   */
+  [Symbol.iterator](): IterableIterator<Tensor> {
+    if (this._shape.length === 0) throw new TypeError("iteration over a 0-d tensor");
+    return ops.unbind(this, 0)[Symbol.iterator]();
+  }
+
   // ---------------------------------------------------------------- conversions
 
   /** A copy with its own storage (differentiable). */
@@ -392,9 +407,25 @@ export class Tensor {
   contiguous(): Tensor {
     return this.isContiguous() ? this : ops.clone(this);
   }
-  /** Converts to a dtype (a no-op if already of that dtype). */
-  to(dtype: DType): Tensor {
-    return ops.toDtype(this, dtype);
+  /**
+   * Converts to a dtype (a no-op if already of that dtype); with a device, which must be the
+   * CPU, returns this tensor (or its conversion to `dtype`), as PyTorch does for a tensor already
+   * on that device.
+   * @example
+   * x.to(torch.float64);
+   * x.to("cpu", torch.float64);
+   * @throws "Torch not compiled with CUDA enabled" for `"cuda"`, and PyTorch's device-string errors.
+   */
+  to(dtype: DType): Tensor;
+  to(device: DeviceLike, dtype?: DType): Tensor;
+  to(target: DType | DeviceLike, dtype?: DType): Tensor {
+    if (target instanceof DType) return ops.toDtype(this, target);
+    checkDevice(target);
+    return dtype === undefined ? this : ops.toDtype(this, dtype);
+  }
+  /** This tensor: every Kindling tensor is on the CPU already. */
+  cpu(): Tensor {
+    return this;
   }
   /** Converts to float32. */
   float(): Tensor {
@@ -783,6 +814,17 @@ export class Tensor {
   /** The matrix transpose (`mT`): swaps the last two dims. */
   get mT(): Tensor {
     return ops.transpose(this, -2, -1);
+  }
+  /**
+   * The transpose of a matrix (`x.T`, a view); a 0-dim tensor is its own. Other ranks are
+   * refused, as in PyTorch 2.x (use `mT` or `permute`).
+   * @throws "The use of `x.T` on tensors of dimension other than 0 or 2 to reverse their shape is not supported."
+   */
+  get T(): Tensor {
+    const n = this._shape.length;
+    if (n !== 0 && n !== 2)
+      throw new Error("The use of `x.T` on tensors of dimension other than 0 or 2 to reverse their shape is not supported.");
+    return ops.permute(this, this._shape.map((_, i) => n - 1 - i));
   }
   /** Reorders dims (a view). */
   permute(...dims: number[] | [number[]]): Tensor {

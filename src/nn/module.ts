@@ -3,7 +3,8 @@
  * submodules, traversal, train/eval mode, state dicts, hooks and PyTorch's printed form.
  */
 import { Tensor } from "../core/tensor.js";
-import { type DType, float32, float64 } from "../core/dtype.js";
+import { DType, float32, float64 } from "../core/dtype.js";
+import { type DeviceLike, checkDevice } from "../core/device.js";
 import { type RemovableHandle, addHook } from "../autograd/node.js";
 import { type OpDef, type OpNode, record } from "../autograd/function.js";
 import { isGradEnabled, noGrad } from "../autograd/gradMode.js";
@@ -593,15 +594,28 @@ export class Module {
 
   /**
    * Converts floating-point parameters and buffers to `dtype` (integer buffers such as
-   * `num_batches_tracked` stay), in place; returns this module.
-   * @throws "nn.Module.to only accepts floating point or complex dtypes, but got desired dtype=torch.int64".
+   * `num_batches_tracked` stay), in place; returns this module. A device, which must be the CPU,
+   * leaves them where they are (`model.to("cpu")`, `model.to(device, dtype)`).
+   * @throws "nn.Module.to only accepts floating point or complex dtypes, but got desired dtype=torch.int64",
+   * and "Torch not compiled with CUDA enabled" for `"cuda"`.
    * @example
    * model.to(torch.float64);
    */
-  to(dtype: DType): this {
-    if (!dtype.isFloatingPoint)
-      throw new TypeError(`nn.Module.to only accepts floating point or complex dtypes, but got desired dtype=torch.${dtype.name}`);
-    return this._apply((t) => (t.isFloatingPoint() ? t.to(dtype) : t));
+  to(dtype: DType): this;
+  to(device: DeviceLike, dtype?: DType): this;
+  to(target: DType | DeviceLike, dtype?: DType): this {
+    if (!(target instanceof DType)) {
+      checkDevice(target);
+      return dtype === undefined ? this : this.to(dtype);
+    }
+    if (!target.isFloatingPoint)
+      throw new TypeError(`nn.Module.to only accepts floating point or complex dtypes, but got desired dtype=torch.${target.name}`);
+    return this._apply((t) => (t.isFloatingPoint() ? t.to(target) : t));
+  }
+
+  /** This module: its parameters and buffers are on the CPU already. */
+  cpu(): this {
+    return this;
   }
 
   /**

@@ -3,6 +3,7 @@ import { Tensor } from "../core/tensor.js";
 import { type DType, type TypedArray, bool, float32, float64, int32, int64 } from "../core/dtype.js";
 import { numelOf } from "../core/shape.js";
 import { type Generator, defaultGenerator } from "../core/random.js";
+import { type DeviceLike, checkDevice } from "../core/device.js";
 
 /** Options every factory accepts. */
 export interface CreationOptions {
@@ -10,6 +11,8 @@ export interface CreationOptions {
   dtype?: DType;
   /** Make the new tensor a leaf that records gradients. */
   requiresGrad?: boolean;
+  /** Where to create it: the CPU, Kindling's only device (`"cpu"` or `torch.device("cpu")`). */
+  device?: DeviceLike;
 }
 
 /** Options of random factories. */
@@ -41,6 +44,7 @@ function parseSize<O extends object>(args: SizeArgs<O>): [number[], O | undefine
 }
 
 function finish(t: Tensor, options: CreationOptions | undefined): Tensor {
+  if (options?.device !== undefined) checkDevice(options.device);
   if (options?.requiresGrad) t.requiresGrad_(true);
   return t;
 }
@@ -228,7 +232,7 @@ export function randperm(n: number, options?: RandomOptions): Tensor {
     d[i] = d[j];
     d[j] = tmp;
   }
-  return t;
+  return finish(t, options);
 }
 
 /** @internal Fills a contiguous fresh tensor with U(from, to). */
@@ -282,7 +286,7 @@ function normalBlock16(d: TypedArray, at: number, mean: number, std: number, rou
 }
 
 function likeOptions(x: Tensor, options?: CreationOptions): CreationOptions {
-  return { dtype: options?.dtype ?? x.dtype, requiresGrad: options?.requiresGrad };
+  return { dtype: options?.dtype ?? x.dtype, requiresGrad: options?.requiresGrad, device: options?.device };
 }
 /** Zeros with `x`'s shape and dtype. */
 export function zerosLike(x: Tensor, options?: CreationOptions): Tensor {

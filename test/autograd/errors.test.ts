@@ -126,6 +126,14 @@ const CASES: Record<string, () => unknown> = {
   mmDtypeMismatch: () => torch.mm(torch.ones(2, 2), torch.ones([2, 2], f64)),
   intNegativePower: () => long(2).pow(-1),
   inplaceResultTypeCast: () => long(2).mul_(1.5),
+  deviceUnknownType: () => torch.device("foo:1"),
+  deviceInvalidString: () => torch.device("cpu:x"),
+  toCuda: () => torch.ones(2).to("cuda"),
+  toMps: () => torch.ones(2).to("mps"),
+  zerosOnCuda: () => torch.zeros([2], { device: "cuda" }),
+  moduleToCuda: () => new torch.nn.Linear(2, 2).to("cuda"),
+  iterate0d: () => [...torch.tensor(1)],
+  transposeT3d: () => torch.ones(2, 3, 4).T,
 };
 
 
