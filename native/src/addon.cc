@@ -207,20 +207,21 @@ napi_value Unary(napi_env env, napi_callback_info info) {
   });
 }
 
-// An input and an output array of one float type with element offsets: argv[0..3] = x, xOff, out, outOff.
+// An input and an output float array with element offsets: argv[0..3] = x, xOff, out, outOff.
+// Of one type unless `mixed` (a float32 input may then have a float64 output).
 struct InOut {
-  napi_typedarray_type type;
+  napi_typedarray_type type, outType;
   void* x;
   void* out;
   int64_t xLength = 0, xOff = 0, outLength = 0, outOff = 0;
 
-  explicit InOut(Args& a) {
-    napi_typedarray_type to;
+  explicit InOut(Args& a, bool mixed = false) {
     x = a.array(0, type, xLength);
     xOff = a.num(1);
-    out = a.array(2, to, outLength);
+    out = a.array(2, outType, outLength);
     outOff = a.num(3);
-    if (a.ok && type != to) a.fail("kindling native: operands differ in type");
+    if (a.ok && type != outType && !(mixed && type == napi_float32_array))
+      a.fail("kindling native: operands differ in type");
   }
   template <typename T>
   const T* in() const { return static_cast<const T*>(x) + xOff; }
@@ -228,12 +229,13 @@ struct InOut {
   T* dst() const { return static_cast<T*>(out) + outOff; }
 };
 
-// sum(x, xOff, out, outOff, P, R, Q, scale): contiguous P×R×Q summed over R, times scale.
+// sum(x, xOff, out, outOff, P, R, Q, scale): contiguous P×R×Q summed over R, times scale
+// (float32 x may sum into float64 out).
 // sumOuterInner(x, xOff, out, outOff, A, Q, R, scale): contiguous A×Q×R summed over A and R.
 template <bool OuterInner>
 napi_value Sum(napi_env env, napi_callback_info info) {
   Args a(env, info, 8);
-  const InOut io(a);
+  const InOut io(a, true);
   const int64_t d0 = a.num(4), d1 = a.num(5), d2 = a.num(6);
   const double scale = a.dbl(7);
   if (!a.ok) return nullptr;
@@ -242,13 +244,13 @@ napi_value Sum(napi_env env, napi_callback_info info) {
   if (!span_ok(io.xLength, io.xOff, static_cast<__int128>(d0) * d1 * d2) || !span_ok(io.outLength, io.outOff, outSize))
     return a.fail("kindling native: sum index out of range"), nullptr;
   return guarded(env, [&] {
-    if (OuterInner) {
-      if (io.type == napi_float32_array) sum_outer_inner<float>(io.in<float>(), io.dst<float>(), d0, d1, d2, scale);
-      else sum_outer_inner<double>(io.in<double>(), io.dst<double>(), d0, d1, d2, scale);
-    } else {
-      if (io.type == napi_float32_array) sum_3d<float>(io.in<float>(), io.dst<float>(), d0, d1, d2, scale);
-      else sum_3d<double>(io.in<double>(), io.dst<double>(), d0, d1, d2, scale);
-    }
+    const auto run = [&](const auto* x, auto* out) {
+      if (OuterInner) sum_outer_inner(x, out, d0, d1, d2, scale);
+      else sum_3d(x, out, d0, d1, d2, scale);
+    };
+    if (io.type == napi_float64_array) run(io.in<double>(), io.dst<double>());
+    else if (io.outType == napi_float64_array) run(io.in<float>(), io.dst<double>());
+    else run(io.in<float>(), io.dst<float>());
   });
 }
 

@@ -270,11 +270,11 @@ void unary_2d(int op, const T* x, int64_t xrs, int64_t xcs, T* out, int64_t rows
   });
 }
 
-template <typename T>
-void sum_3d(const T* x, T* out, int64_t P, int64_t R, int64_t Q, double scale) {
+template <typename T, typename O>
+void sum_3d(const T* x, O* out, int64_t P, int64_t R, int64_t Q, double scale) {
   if (P <= 0 || Q <= 0) return;
   if (R <= 0) {
-    std::fill(out, out + P * Q, T(0));
+    std::fill(out, out + P * Q, O(0));
     return;
   }
   if (Q == 1) {
@@ -290,7 +290,7 @@ void sum_3d(const T* x, T* out, int64_t P, int64_t R, int64_t Q, double scale) {
     for (int64_t p = 0; p < P; p++) {
       double s = 0;
       for (int64_t k = 0; k < blocks; k++) s += partial[size_t(p * blocks + k)];
-      out[p] = T(s * scale);
+      out[p] = O(s * scale);
     }
     return;
   }
@@ -302,19 +302,19 @@ void sum_3d(const T* x, T* out, int64_t P, int64_t R, int64_t Q, double scale) {
       const int64_t p = u / chunks, q0 = (u % chunks) * kColChunk, q1 = std::min(Q, q0 + kColChunk);
       std::fill(acc, acc + (q1 - q0), 0.0);
       sum_cols(x + p * R * Q, acc, R, Q, q0, q1);
-      for (int64_t q = q0; q < q1; q++) out[p * Q + q] = T(acc[q - q0] * scale);
+      for (int64_t q = q0; q < q1; q++) out[p * Q + q] = O(acc[q - q0] * scale);
     }
   });
 }
 
-template <typename T>
-void sum_outer_inner(const T* x, T* out, int64_t A, int64_t Q, int64_t R, double scale) {
+template <typename T, typename O>
+void sum_outer_inner(const T* x, O* out, int64_t A, int64_t Q, int64_t R, double scale) {
   if (Q <= 0) return;
   split_units(Q, std::max<int64_t>(1, A * R), kMinCheap, [&](int64_t q0, int64_t q1) {
     for (int64_t q = q0; q < q1; q++) {
       double s = 0;
       for (int64_t a = 0; a < A; a++) s += sum_row(x + (a * Q + q) * R, R);
-      out[q] = T(s * scale);
+      out[q] = O(s * scale);
     }
   });
 }
@@ -352,10 +352,12 @@ template void binary_2d<double>(int, const double*, int64_t, int64_t, const doub
                                 int64_t, int64_t, double);
 template void unary_2d<float>(int, const float*, int64_t, int64_t, float*, int64_t, int64_t);
 template void unary_2d<double>(int, const double*, int64_t, int64_t, double*, int64_t, int64_t);
-template void sum_3d<float>(const float*, float*, int64_t, int64_t, int64_t, double);
-template void sum_3d<double>(const double*, double*, int64_t, int64_t, int64_t, double);
-template void sum_outer_inner<float>(const float*, float*, int64_t, int64_t, int64_t, double);
-template void sum_outer_inner<double>(const double*, double*, int64_t, int64_t, int64_t, double);
+template void sum_3d<float, float>(const float*, float*, int64_t, int64_t, int64_t, double);
+template void sum_3d<float, double>(const float*, double*, int64_t, int64_t, int64_t, double);
+template void sum_3d<double, double>(const double*, double*, int64_t, int64_t, int64_t, double);
+template void sum_outer_inner<float, float>(const float*, float*, int64_t, int64_t, int64_t, double);
+template void sum_outer_inner<float, double>(const float*, double*, int64_t, int64_t, int64_t, double);
+template void sum_outer_inner<double, double>(const double*, double*, int64_t, int64_t, int64_t, double);
 template void softmax_rows<float>(const float*, float*, int64_t, int64_t, bool);
 template void softmax_rows<double>(const double*, double*, int64_t, int64_t, bool);
 

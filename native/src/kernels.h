@@ -83,17 +83,18 @@ template <typename T>
 void unary_2d(int op, const T* x, int64_t xrs, int64_t xcs, T* out, int64_t rows, int64_t inner);
 /**
  * out[p*Q + q] = scale · sum_r x[(p*R + r)*Q + q] for contiguous x of shape P×R×Q (double
- * accumulation; `scale` counts repeats of a broadcast input, applied before rounding).
+ * accumulation; `scale` counts repeats of a broadcast input, applied before rounding). The
+ * output type O is T, or double for a float sum kept in double (mean rounds once after dividing).
  */
-template <typename T>
-void sum_3d(const T* x, T* out, int64_t P, int64_t R, int64_t Q, double scale);
+template <typename T, typename O>
+void sum_3d(const T* x, O* out, int64_t P, int64_t R, int64_t Q, double scale);
 
 /**
  * out[q] = scale · sum_a sum_r x[(a*Q + q)*R + r] for contiguous x of shape A×Q×R: the sum over
  * all dims but a middle run (per-channel statistics of N×C×H×W), in double.
  */
-template <typename T>
-void sum_outer_inner(const T* x, T* out, int64_t A, int64_t Q, int64_t R, double scale);
+template <typename T, typename O>
+void sum_outer_inner(const T* x, O* out, int64_t A, int64_t Q, int64_t R, double scale);
 
 /**
  * Softmax (log-softmax with `log`) of each row of contiguous rows×n `x` into `out`:

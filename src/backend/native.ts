@@ -51,9 +51,9 @@ export interface NativeAddon {
     op: number, x: FloatArray, xOff: number, xrs: number, xcs: number,
     out: FloatArray, outOff: number, rows: number, inner: number,
   ): void;
-  /** Sums contiguous P×R×Q over R into P×Q, times `scale` (double accumulation, scaled before rounding). */
+  /** Sums contiguous P×R×Q over R into P×Q, times `scale` (double accumulation, scaled before rounding; float32 may sum into float64). */
   sum(x: FloatArray, xOff: number, out: FloatArray, outOff: number, P: number, R: number, Q: number, scale: number): void;
-  /** Sums contiguous A×Q×R over A and R into Q values, times `scale` (double accumulation). */
+  /** Sums contiguous A×Q×R over A and R into Q values, times `scale` (double accumulation; float32 may sum into float64). */
   sumOuterInner(x: FloatArray, xOff: number, out: FloatArray, outOff: number, A: number, Q: number, R: number, scale: number): void;
   /** Softmax (log-softmax with `log`) of each row of contiguous rows×n `x`. */
   softmax(x: FloatArray, xOff: number, out: FloatArray, outOff: number, rows: number, n: number, log: boolean): void;
@@ -308,7 +308,9 @@ function makeBackend(n: NativeAddon): Backend {
   }
 
   function reduce(op: ReduceKernel, x: Tensor, dims: readonly number[], out: Tensor, p0: number): void {
-    if (op !== "sum" || x.numel() < th.reduce || !sameFloatDtype(out, x)) return jsBackend.reduce(op, x, dims, out, p0);
+    // float32 summed into float64 is mean's sum, rounded once after dividing.
+    const types = sameFloatDtype(out, x) || (x.dtype.name === "float32" && out.dtype.name === "float64");
+    if (op !== "sum" || x.numel() < th.reduce || !types) return jsBackend.reduce(op, x, dims, out, p0);
     const shape = x._shape.slice();
     // A broadcast scalar (the gradient of a full sum or mean): every output is value × count,
     // exact as the JS kernel's float64 sum of float32 values is (+ 0 turns -0 into 0 as that sum does).

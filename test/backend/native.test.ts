@@ -427,18 +427,24 @@ describe("native backend", { skip }, () => {
   });
 
   describe("sum", () => {
+    /** Checks the sum into x's dtype and, for float32, into float64 (mean's sum). */
     function check(x: Tensor, dims: number[], label: string): void {
+      checkInto(x, dims, x.dtype, label);
+      if (x.dtype === torch.float32) checkInto(x, dims, torch.float64, `${label} into float64`);
+    }
+
+    function checkInto(x: Tensor, dims: number[], dtype: DType, label: string): void {
       const shape = x._shape.map((s, d) => (dims.includes(d) ? 1 : s));
-      const ref = out(shape, x.dtype);
-      const got = out(shape, x.dtype);
+      const ref = out(shape, dtype);
+      const got = out(shape, dtype);
       jsBackend.reduce("sum", x, dims, ref, 0);
       forced(() => native!.reduce("sum", x, dims, got, 0));
-      const absSum = out(shape, x.dtype);
+      const absSum = out(shape, dtype);
       jsBackend.reduce("sum", x.abs(), dims, absSum, 0);
       const n = x.numel() / Math.max(1, ref.numel());
       const r = values(ref), g = values(got), s = values(absSum);
       for (let i = 0; i < r.length; i++) {
-        const tol = n * 2 ** -52 * s[i] + ulpAt(r[i], x.dtype);
+        const tol = n * 2 ** -52 * s[i] + ulpAt(r[i], dtype);
         if (!(Math.abs(g[i] - r[i]) <= tol) && !Object.is(g[i], r[i])) assert.fail(`${label}: element ${i}: native ${g[i]} vs js ${r[i]}`);
         if (Object.is(r[i], 0) !== Object.is(g[i], 0) && r[i] === 0) assert.fail(`${label}: element ${i}: sign of zero`);
       }
