@@ -71,7 +71,7 @@ function windowGeometry(image: readonly number[], kernel: Pair, p: ConvParams, g
 const Im2ColBackward0: OpDef<WindowGeometry> = { name: "Im2ColBackward0", backward: (ctx, g) => [fold(g, ctx.attrs)] };
 /** (N, C, H, W) → the (C·kH·kW, N·L) columns of `im2col`. */
 function unfold(image: Tensor, g: WindowGeometry): Tensor {
-  const out = empty([g.channels * g.kernelH * g.kernelW, g.batch * g.gridH * g.gridW], image.dtype);
+  const out = Tensor._output([g.channels * g.kernelH * g.kernelW, g.batch * g.gridH * g.gridW], image.dtype);
   backend().im2col(contiguousData(image), g, out._storage.data);
   if (anyRequiresGrad(image)) record(Im2ColBackward0, [image], out, [], g);
   return out;
@@ -80,7 +80,7 @@ function unfold(image: Tensor, g: WindowGeometry): Tensor {
 const Col2ImBackward0: OpDef<WindowGeometry> = { name: "Col2ImBackward0", backward: (ctx, g) => [unfold(g, ctx.attrs)] };
 /** The adjoint of `unfold`: columns summed back into an (N, C, H, W) image. */
 function fold(cols: Tensor, g: WindowGeometry): Tensor {
-  const out = empty([g.batch, g.channels, g.height, g.width], cols.dtype);
+  const out = Tensor._output([g.batch, g.channels, g.height, g.width], cols.dtype);
   backend().col2im(contiguousData(cols), g, out._storage.data);
   if (anyRequiresGrad(cols)) record(Col2ImBackward0, [cols], out, [], g);
   return out;
@@ -448,7 +448,7 @@ const GatherBackward0: OpDef<PlaneAttrs> = {
 };
 /** `out[p][k] = source[p][indices[p][k]]`, `source` of any shape whose last two dims form the planes. */
 function gatherByIndices(source: Tensor, indices: Tensor, a: PlaneAttrs): Tensor {
-  const out = empty(indices._shape, source.dtype);
+  const out = Tensor._output(indices._shape, source.dtype);
   backend().gatherPlanes(contiguousData(source), contiguousData(indices), a.planes, a.perPlane, a.planeSize, out._storage.data);
   if (anyRequiresGrad(source)) record(GatherBackward0, [source], out, [indices], a);
   return out;
@@ -460,7 +460,7 @@ const MaxPool2DWithIndicesBackwardBackward0: OpDef<PlaneAttrs> = {
 };
 /** The gradient of max pooling: each output gradient added at its maximum's position. */
 function scatterPlanes(grad: Tensor, indices: Tensor, inputShape: readonly number[], a: PlaneAttrs): Tensor {
-  const out = empty(inputShape as number[], grad.dtype);
+  const out = Tensor._output(inputShape as number[], grad.dtype);
   backend().scatterAddPlanes(contiguousData(grad), contiguousData(indices), a.planes, a.perPlane, a.planeSize, out._storage.data);
   if (anyRequiresGrad(grad)) record(MaxPool2DWithIndicesBackwardBackward0, [grad], out, [indices], a);
   return out;
@@ -485,8 +485,8 @@ export function maxPool2d(input: Tensor, kernelSize: SizeArg, options: MaxPool2d
 export function maxPool2d(input: Tensor, kernelSize: SizeArg, options: MaxPool2dOptions = {}): Tensor | [Tensor, Tensor] {
   const p = poolParams(input, kernelSize, options.stride, options.padding ?? 0, options.dilation ?? 1, options.ceilMode ?? false);
   const shape = [...input._shape.slice(0, -2), ...p.grid];
-  const out = empty(shape, input.dtype);
-  const indices = empty(shape, int64);
+  const out = Tensor._output(shape, input.dtype);
+  const indices = Tensor._output(shape, int64);
   const g: WindowGeometry = {
     batch: p.planes,
     channels: 1,
@@ -519,7 +519,7 @@ interface AverageAttrs {
 /** Averages over each window: input (…, H, W) → output (…, gh, gw); recorded as `attrs.forward`. */
 function averageWindows(x: Tensor, attrs: AverageAttrs): Tensor {
   const w = attrs.windows;
-  const out = empty([...x._shape.slice(0, -2), w.rowStart.length, w.colStart.length], x.dtype);
+  const out = Tensor._output([...x._shape.slice(0, -2), w.rowStart.length, w.colStart.length], x.dtype);
   backend().windowAverage(contiguousData(x), w, out._storage.data);
   if (anyRequiresGrad(x)) record(attrs.forward, [x], out, [], attrs);
   return out;
@@ -527,7 +527,7 @@ function averageWindows(x: Tensor, attrs: AverageAttrs): Tensor {
 
 /** The adjoint of `averageWindows`; recorded as `attrs.backward`. */
 function averageWindowsBackward(g: Tensor, inputShape: readonly number[], attrs: AverageAttrs): Tensor {
-  const out = empty(inputShape as number[], g.dtype);
+  const out = Tensor._output(inputShape as number[], g.dtype);
   backend().windowAverageBackward(contiguousData(g), attrs.windows, out._storage.data);
   if (anyRequiresGrad(g)) record(attrs.backward, [g], out, [], attrs);
   return out;
@@ -896,7 +896,7 @@ const EmbeddingDenseBackwardBackward0: OpDef<EmbeddingAttrs> = {
 };
 /** The weight gradient of embedding: output rows, scaled, added into the rows they were read from. */
 function scatterEmbedding(grad: Tensor, indices: Tensor, a: EmbeddingAttrs): Tensor {
-  const out = empty([a.numWeights, a.width], grad.dtype);
+  const out = Tensor._output([a.numWeights, a.width], grad.dtype);
   backend().scatterAddRows(contiguousData(grad), contiguousData(indices), a.width, a.scale, out._storage.data);
   if (anyRequiresGrad(grad)) record(EmbeddingDenseBackwardBackward0, [grad], out, [indices], a);
   return out;
@@ -913,7 +913,7 @@ const IndexSelectBackward0: OpDef<EmbeddingAttrs> = {
 };
 /** Rows of `weight` at `indices`; `scaled` multiplies each by its `attrs.scale` (the double backward). */
 function gatherEmbedding(weight: Tensor, indices: Tensor, a: EmbeddingAttrs, scaled: boolean): Tensor {
-  const out = empty([...indices._shape, a.width], weight.dtype);
+  const out = Tensor._output([...indices._shape, a.width], weight.dtype);
   backend().gatherRows(contiguousData(weight), contiguousData(indices), a.width, scaled ? a.scale : null, out._storage.data);
   if (anyRequiresGrad(weight)) record(scaled ? IndexSelectBackward0 : EmbeddingBackward0, [weight], out, [indices], a);
   return out;

@@ -1,10 +1,9 @@
 /** Matrix products with PyTorch's shape rules; all run on the backend's batched kernel. */
-import type { ReduceOptions, Tensor } from "../core/tensor.js";
+import { type ReduceOptions, Tensor } from "../core/tensor.js";
 import { promoteTypes } from "../core/dtype.js";
 import { broadcastShapes, normalizeDim, shapeStr } from "../core/shape.js";
 import { backend } from "../backend/backend.js";
 import { type OpDef, anyRequiresGrad, record } from "../autograd/function.js";
-import { empty } from "./util.js";
 import { squeezeIntermediate, stack, unsafeView } from "./shape.js";
 import { amaxDims, aminDims, vectorNorm } from "./reduce.js";
 
@@ -19,7 +18,7 @@ function dtypeWord(t: Tensor): string {
 
 /** Raw 2-D product without recording (operands of any strides). */
 function mmData(a: Tensor, b: Tensor): Tensor {
-  const out = empty([a._shape[0], b._shape[1]], promoteTypes(a.dtype, b.dtype));
+  const out = Tensor._output([a._shape[0], b._shape[1]], promoteTypes(a.dtype, b.dtype));
   backend().bmm(a.unsqueeze(0).detach(), b.unsqueeze(0).detach(), out._view([1, a._shape[0], b._shape[1]], [0, b._shape[1], 1], 0));
   return out;
 }
@@ -85,7 +84,7 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
       `Expected size for first two dimensions of batch2 tensor to be: [${a._shape[0]}, ${a._shape[2]}] but got: [${b._shape[0]}, ${b._shape[1]}].`,
     );
   checkSameDtype(a, b);
-  const out = empty([a._shape[0], a._shape[1], b._shape[2]], a.dtype);
+  const out = Tensor._output([a._shape[0], a._shape[1], b._shape[2]], a.dtype);
   backend().bmm(a, b, out);
   if (anyRequiresGrad(a, b)) record(BmmBackward0, [a, b], out, [b.requiresGrad ? a : null, a.requiresGrad ? b : null], undefined);
   return out;
@@ -163,7 +162,7 @@ export function addmm(input: Tensor, mat1: Tensor, mat2: Tensor, options?: { bet
   const shape = broadcastShapes(input._shape, prod._shape);
   if (shape.length !== 2 || shape[0] !== prod._shape[0] || shape[1] !== prod._shape[1])
     throw new Error(`The expanded size of the tensor (${prod._shape[1]}) must match the existing size (${input._shape[input._shape.length - 1]}) at non-singleton dimension 1.  Target sizes: ${shapeStr(prod._shape)}.  Tensor sizes: ${shapeStr(input._shape)}`);
-  const out = empty(prod._shape, prod.dtype);
+  const out = Tensor._output(prod._shape, prod.dtype);
   backend().binary("addScaled", input.detach().mul(beta), prod, out, alpha);
   if (anyRequiresGrad(input, mat1, mat2))
     record(AddmmBackward0, [input, mat1, mat2], out, [mat2.requiresGrad ? mat1 : null, mat1.requiresGrad ? mat2 : null], [

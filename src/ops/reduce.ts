@@ -1,5 +1,5 @@
 /** Reductions, scans and softmax, each with its backward. */
-import type { ReduceOptions, Tensor, ValuesIndices, VarOptions } from "../core/tensor.js";
+import { type ReduceOptions, Tensor, type ValuesIndices, type VarOptions } from "../core/tensor.js";
 import { type DType, bool, float32, float64, int64 } from "../core/dtype.js";
 import { contiguousStrides, normalizeDim, normalizeDims, numelOf } from "../core/shape.js";
 import { backend, type ReduceKernel } from "../backend/backend.js";
@@ -24,7 +24,7 @@ function reducedShapes(shape: readonly number[], dims: readonly number[], keepdi
 
 function runReduce(op: ReduceKernel, x: Tensor, dims: number[], keepdim: boolean, dtype: DType, p0 = 0): Tensor {
   const [keep, final] = reducedShapes(x._shape, dims, keepdim);
-  const out = empty(keep, dtype);
+  const out = Tensor._output(keep, dtype);
   backend().reduce(op, x, dims, out, p0);
   return keepdim ? out : out._view(final, contiguousStrides(final), 0);
 }
@@ -85,7 +85,7 @@ export function mean(x: Tensor, dim?: number | number[] | null, options?: Reduce
   // Sum in float64, then divide and round once to the output dtype.
   const s = runReduce("sum", x, dims, keepdim, float64);
   const count = dims.reduce((n, d) => n * x._shape[d], 1);
-  const out = empty(s._shape, x.dtype);
+  const out = Tensor._output(s._shape, x.dtype);
   const sd = s._storage.data;
   const o = out._storage.data;
   for (let i = 0; i < o.length; i++) o[i] = sd[i] / count;
