@@ -1,2 +1,3 @@
-/** `torch.utils`: data loading. */
+/** `torch.utils`: data loading and plotting. */
 export * as data from "./data.js";
+export * as plot from "./plot/index.js";
