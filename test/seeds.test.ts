@@ -10,8 +10,8 @@
  * - random inputs (`torch.randn`, `torch.rand`) are fixed values, the same in the port and in
  *   the fixture script, so outputs compare exactly;
  * - cells not ported, skipped here with their reason: the legacy `Variable` class display
- *   (seed 000 `In [3]`), `%matplotlib inline` (seed 003 `#1`; the `plt.plot` lines of other
- *   cells are left out);
+ *   (seed 000 `In [3]`), `%matplotlib inline` (seed 003 `#1`; the port saves each cell's
+ *   figure as a PNG instead, and does not display `plt.plot`'s returned list of lines);
  * - seed 002's `dir(torch.linalg)` and `help(torch.ldexp)` (`#10`, `#11`) print Python's module
  *   attributes and docstring, which Kindling's text cannot equal; their ports list
  *   `Object.keys(torch.linalg)` and print `torch.help(torch.ldexp)`, and `SHARED` checks what

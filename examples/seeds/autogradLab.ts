@@ -4,9 +4,15 @@
  *
  * The notebook has no execution counts, so cells are named `In [None] #k`, the k-th code cell.
  *
+ * Plots go through `torch.utils.plot` (matplotlib's pyplot words): where Jupyter shows a
+ * cell's figure inline, the port saves it as `out/seeds/003_<cell>.png` (git-ignored).
+ *
  * Exceptions to a verbatim port (also listed in test/seeds.test.ts):
- * - Plotting is left to a later issue: `#1` (`%matplotlib inline`) is not ported, and the
- *   `plt.plot(...)` lines of `#5`, `#11` and `#15` are left out (in the fixture script too).
+ * - `#1` (`%matplotlib inline`) is a Jupyter command, not Python, and is not ported; `showInline`
+ *   does its work (each cell's figure is shown — here saved — and closed when the cell ends).
+ * - Jupyter also displays the value of a cell's last expression; in `#5` and `#11` that is
+ *   `plt.plot(...)`'s list of lines (`[<matplotlib.lines.Line2D at 0x...>]`), which the port
+ *   does not display and the fixture script (which does not plot) does not print.
  * - The exercise cells `#13`–`#15` are blank in the notebook, which leaves `#16`
  *   (`x.grad == 2 * x`) without an `x`; the port (and the fixture script) fills in the answers
  *   the questions ask for, so `#16` runs.
@@ -21,9 +27,27 @@
  * Python's `2 * b` is `b.__rmul__(2)`, that is `b.mul(2)`: written that way (not
  * `torch.mul(2, b)`), the graph's `nextFunctions` list the edges in PyTorch's order (`#10`).
  */
+import { mkdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import * as torch from "kindling";
 import type { Tensor } from "kindling";
+import { savefig } from "kindling/utils/plot/node";
 import type { Seed } from "./print.js";
+
+const plt = torch.utils.plot;
+
+/** Where the cells' figures are saved: `out/seeds/` at the repository's root. */
+const FIGURES = new URL("../../out/seeds/", import.meta.url);
+
+/**
+ * What Jupyter's inline backend does at the end of a cell that plotted: shows the figure (here,
+ * saves it as `out/seeds/003_<cell>.png`) and closes it, so the next cell starts a new one.
+ */
+function showInline(cell: string): void {
+  mkdirSync(FIGURES, { recursive: true });
+  savefig(fileURLToPath(new URL(`003_${cell}.png`, FIGURES)));
+  plt.close();
+}
 
 /**
  * Values in place of random ones: `((i * a + j * b) mod m - (m - 1) / 2) / scale` at row i,
@@ -70,11 +94,11 @@ export const seed: Seed<State> = {
   title: "Lab 5 – Autograd",
   newState: () => ({}) as State,
   cells: [
-    { id: "In [None] #1", exception: "%matplotlib inline: plotting is left to a later issue" },
+    { id: "In [None] #1", exception: "%matplotlib inline is a Jupyter command; showInline saves each cell's figure" },
     {
       id: "In [None] #2",
-      // `import torch, matplotlib, math`: torch is imported at the top of this module, plotting
-      // is left to a later issue, and JavaScript's Math has pi.
+      // `import torch, matplotlib.pyplot as plt, math`: torch and plt are imported at the top of
+      // this module, and JavaScript's Math has pi.
       run: () => {},
     },
     {
@@ -93,7 +117,8 @@ export const seed: Seed<State> = {
       id: "In [None] #5",
       run: (_, s) => {
         s.b = torch.sin(s.a);
-        // plt.plot(a.detach(), b.detach()) is left to a later issue (plotting).
+        plt.plot(s.a.detach(), s.b.detach()); // can't call plot on tensors that require grads. Detach them first
+        showInline("5");
       },
     },
     {
@@ -148,7 +173,8 @@ export const seed: Seed<State> = {
         // out = Σ (2 sin(a) + 1), so d(out)/da = 2 cos(a)
         s.out.backward();
         print(s.a.grad);
-        // plt.plot(a.detach(), a.grad.detach()) is left to a later issue (plotting).
+        plt.plot(s.a.detach(), s.a.grad!.detach());
+        showInline("11");
       },
     },
     {
@@ -178,9 +204,12 @@ export const seed: Seed<State> = {
     },
     {
       id: "In [None] #15",
-      // Q8. Are the gradients consistent with what you would expect from differentiating y = x^2?
-      // Q9. Plot the graph for x and its gradients (left to a later issue: plotting).
-      run: () => {},
+      run: (_, s) => {
+        // Q8. Are the gradients consistent with what you would expect from differentiating y = x^2?
+        // Q9. Plot the graph for x and its gradients
+        plt.plot(s.x.detach(), s.x.grad!.detach());
+        showInline("15");
+      },
     },
     {
       id: "In [None] #16",
