@@ -717,6 +717,18 @@ export class Tensor {
     if (dim instanceof Tensor) return ops.minimum(this, dim);
     return dim === undefined ? ops.amin(this) : ops.minDim(this, dim, options);
   }
+  /** Sorts along a dim (default the last): `{ values, indices }`; NaN sorts as the largest. */
+  sort(dim?: number | ops.SortOptions, options?: ops.SortOptions): ValuesIndices {
+    return ops.sort(this, dim, options);
+  }
+  /** The positions that sort along a dim (default the last), as int64. */
+  argsort(dim?: number | ops.SortOptions, options?: ops.SortOptions): Tensor {
+    return ops.argsort(this, dim, options);
+  }
+  /** The `k` largest (or smallest) elements along a dim, in order: `{ values, indices }`. */
+  topk(k: number, dim?: number, options?: ops.TopkOptions): ValuesIndices {
+    return ops.topk(this, k, dim, options);
+  }
   /** Index of the largest element (of the flattened tensor, or along a dim). */
   argmax(dim?: number | null, options?: ReduceOptions): Tensor {
     return ops.argmax(this, dim, options);
@@ -825,6 +837,22 @@ export class Tensor {
     if (n !== 0 && n !== 2)
       throw new Error("The use of `x.T` on tensors of dimension other than 0 or 2 to reverse their shape is not supported.");
     return ops.permute(this, this._shape.map((_, i) => n - 1 - i));
+  }
+  /** Reverses the order of elements along dims (a copy). */
+  flip(...dims: number[] | [number[]]): Tensor {
+    return ops.flip(this, flatShape(dims));
+  }
+  /** Shifts elements along dims, wrapping around (a copy); without dims, over the flattened tensor. */
+  roll(shifts: number | number[], dims?: number | number[]): Tensor {
+    return ops.roll(this, shifts, dims);
+  }
+  /** The lower triangle of the last two dims, zeros above `diagonal` (a copy). */
+  tril(diagonal = 0): Tensor {
+    return ops.tril(this, diagonal);
+  }
+  /** The upper triangle of the last two dims, zeros below `diagonal` (a copy). */
+  triu(diagonal = 0): Tensor {
+    return ops.triu(this, diagonal);
   }
   /** Reorders dims (a view). */
   permute(...dims: number[] | [number[]]): Tensor {

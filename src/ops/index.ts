@@ -7,3 +7,5 @@ export * from "./shape.js";
 export * from "./linalg.js";
 export * from "./indexing.js";
 export * from "./inplace.js";
+export * from "./sorting.js";
+export * from "./rearrange.js";

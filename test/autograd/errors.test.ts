@@ -134,6 +134,11 @@ const CASES: Record<string, () => unknown> = {
   moduleToCuda: () => new torch.nn.Linear(2, 2).to("cuda"),
   iterate0d: () => [...torch.tensor(1)],
   transposeT3d: () => torch.ones(2, 3, 4).T,
+  topkOutOfRange: () => torch.ones(3).topk(5),
+  sortDimOutOfRange: () => torch.ones(3).sort(2),
+  flipRepeatedDim: () => torch.ones(3).flip(0, 0),
+  rollMisaligned: () => torch.ones(2, 3).roll([1, 2], [0]),
+  rollShiftsWithoutDims: () => torch.ones(3).roll([1, 2]),
 };
 
 

@@ -77,6 +77,11 @@ export interface OpArgs {
   end_dim?: number;
   split?: number | number[];
   chunks?: number;
+  descending?: boolean;
+  k?: number;
+  largest?: boolean;
+  shifts?: number | number[];
+  diagonal?: number;
 }
 
 /** One sample of an op. */

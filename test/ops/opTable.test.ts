@@ -135,6 +135,14 @@ const ROWS: OpRow[] = [
   d("stack", (x, a) => torch.stack(x, a.dim as number)),
   d("clone", (x) => x[0].clone()),
   d("contiguous", (x) => x[0].contiguous()),
+  // ordering and rearranging
+  d("sort", (x, a) => pair(x[0].sort((a.dim as number | undefined) ?? -1, { descending: a.descending })), false),
+  forwardOnly("argsort", (x, a) => x[0].argsort((a.dim as number | undefined) ?? -1, { descending: a.descending })),
+  d("topk", (x, a) => pair(x[0].topk(a.k as number, a.dim as number | undefined, { largest: a.largest })), false),
+  d("flip", (x, a) => x[0].flip(a.dims as number[])),
+  d("roll", (x, a) => x[0].roll(a.shifts as number | number[], a.dims)),
+  d("tril", (x, a) => x[0].tril(a.diagonal)),
+  d("triu", (x, a) => x[0].triu(a.diagonal)),
   // comparisons and logic: forward only
   forwardOnly("eq", (x, a) => torch.eq(x[0], other(x, a))),
   forwardOnly("ne", (x, a) => torch.ne(x[0], other(x, a))),
