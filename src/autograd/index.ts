@@ -3,3 +3,6 @@ export { backward, grad } from "./engine.js";
 export type { BackwardOptions, GradOptions } from "./engine.js";
 export { Node, AccumulateGrad } from "./node.js";
 export { gradcheck, gradgradcheck, GradcheckError } from "./gradcheck.js";
+export { Function, FunctionCtx } from "./customFunction.js";
+export type { FunctionClass, FunctionGradients } from "./customFunction.js";
+export * as functional from "./functional.js";

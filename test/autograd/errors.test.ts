@@ -33,6 +33,26 @@ const bools = (...shape: number[]): Tensor => torch.ones(shape, { dtype: torch.b
 /** `t.grad` as nested arrays (a function call, so TypeScript keeps no narrowing of `.grad`). */
 const gradList = (t: Tensor): unknown => t.grad?.tolist();
 
+type Answer = (g: Tensor) => (Tensor | null)[];
+
+/** A custom op whose backward returns what each misuse case asks for. */
+class Doubler extends torch.autograd.Function {
+  static override forward(ctx: torch.autograd.FunctionCtx, x: Tensor, _k: number, answer: Answer): Tensor {
+    ctx.answer = answer;
+    return x.mul(2);
+  }
+  static override backward(ctx: torch.autograd.FunctionCtx, g: Tensor): (Tensor | null)[] {
+    return (ctx.answer as Answer)(g);
+  }
+}
+const customBackward = (answer: Answer): void => Doubler.apply(leaf(2), 2, answer).sum().backward();
+class NoForward extends torch.autograd.Function {}
+class NoBackward extends torch.autograd.Function {
+  static override forward(_ctx: torch.autograd.FunctionCtx, x: Tensor): Tensor {
+    return x.mul(2);
+  }
+}
+
 /** Each misuse as PyTorch's script runs it, under the same name. */
 const CASES: Record<string, () => unknown> = {
   broadcastMismatch: () => torch.ones(2, 3).add(torch.ones(4)),
@@ -139,6 +159,12 @@ const CASES: Record<string, () => unknown> = {
   flipRepeatedDim: () => torch.ones(3).flip(0, 0),
   rollMisaligned: () => torch.ones(2, 3).roll([1, 2], [0]),
   rollShiftsWithoutDims: () => torch.ones(3).roll([1, 2]),
+  customGradientCount: () => customBackward((g) => [g]),
+  customGradientForNonTensor: () => customBackward((g) => [g, g, null]),
+  customGradientShape: () => customBackward(() => [torch.ones(5), null, null]),
+  customNoForward: () => NoForward.apply(...([leaf(2)] as never[])),
+  customNoBackward: () => NoBackward.apply(leaf(2)).sum().backward(),
+  hessianNotScalar: () => torch.autograd.functional.hessian((x) => x.mul(2), torch.ones(2)),
 };
 
 
