@@ -1,13 +1,17 @@
 /**
  * `torch.nn.functional` (also exported as `F`): layers as plain functions of tensors —
- * linear maps, activations, dropout and losses.
+ * linear maps, activations, dropout, losses, padding, one-hot encoding and normalization.
  */
 import type { Tensor } from "../core/tensor.js";
+import { int64 } from "../core/dtype.js";
 import { defaultGenerator } from "../core/random.js";
 import { warnOnce } from "../utils/warn.js";
 import { addmm, matmul } from "../ops/linalg.js";
 import { empty, scalarTensor } from "../ops/util.js";
 import { sigmoid as sigmoidOp, tanh as tanhOp } from "../ops/elementwise.js";
+import { constantPad } from "../ops/rearrange.js";
+import { zeros } from "../ops/creation.js";
+import { noGrad } from "../autograd/gradMode.js";
 
 export { relu } from "../ops/elementwise.js";
 export { softmax, logSoftmax } from "../ops/reduce.js";
@@ -88,4 +92,94 @@ export function dropout(input: Tensor, p = 0.5, training = true): Tensor {
   const m = mask._storage.data;
   for (let i = 0; i < m.length; i++) m[i] = defaultGenerator.nextDouble() < keep ? 1 : 0;
   return input.mul(mask.div(keep));
+}
+
+/** Options of `F.pad`. */
+export interface PadOptions {
+  /** Only `"constant"` is implemented. */
+  mode?: "constant";
+  /** The fill value (default 0). */
+  value?: number;
+}
+
+/**
+ * Pads the last dims with a constant: `pad` lists (before, after) amounts from the last dim
+ * backwards (`[left, right, top, bottom]` for an image); negative amounts crop. The node is
+ * ConstantPadNdBackward0.
+ * @example
+ * F.pad(torch.ones(2, 3), [1, 2]);            // 2×6
+ * F.pad(images, [1, 1, 1, 1], { value: -1 }); // one pixel of -1 around each image
+ * @throws "Padding length must be divisible by 2", "Padding length too large".
+ */
+export function pad(input: Tensor, pad: readonly number[], options: PadOptions = {}): Tensor {
+  const mode = options.mode ?? "constant";
+  if (mode !== "constant") throw new Error(`F.pad: only mode 'constant' is implemented, got '${String(mode)}'`);
+  return constantPad(input, pad, options.value ?? 0);
+}
+
+/**
+ * One-hot encoding of int64 class indices: a tensor of the indices' shape plus one last dim of
+ * `numClasses` (default: the largest index + 1), with 1 at each index and 0 elsewhere (int64).
+ * @example
+ * F.oneHot(torch.tensor([0n, 2n]), 3); // tensor([[1, 0, 0], [0, 0, 1]])
+ * @throws "one_hot is only applicable to index tensor.", "Class values must be non-negative.",
+ * "Class values must be smaller than num_classes.".
+ */
+export function oneHot(tensor: Tensor, numClasses = -1): Tensor {
+  if (tensor.dtype !== int64) throw new Error("one_hot is only applicable to index tensor.");
+  return noGrad(() => {
+    if (tensor.numel() === 0 && numClasses < 0) throw new Error("Can not infer total number of classes from empty tensor.");
+    if (tensor.numel() > 0 && tensor.min().item() < 0) throw new Error("Class values must be non-negative.");
+    const classes = numClasses < 0 ? tensor.max().item() + 1 : numClasses;
+    if (tensor.numel() > 0 && tensor.max().item() >= classes) throw new Error("Class values must be smaller than num_classes.");
+    const out = zeros([...tensor._shape, classes], { dtype: int64 });
+    return tensor.numel() === 0 ? out : out.scatter(-1, tensor.unsqueeze(-1), 1);
+  });
+}
+
+/** Options of `F.normalize`. */
+export interface NormalizeOptions {
+  /** The norm's exponent (default 2). */
+  p?: number;
+  /** The dim to normalize along (default 1). */
+  dim?: number;
+  /** Smallest divisor, against division by zero (default 1e-12). */
+  eps?: number;
+}
+
+/**
+ * Divides by the `p`-norm along `dim` (at least `eps`), so that each slice has norm 1, as
+ * PyTorch's `F.normalize` (the node is DivBackward0).
+ * @example
+ * F.normalize(torch.tensor([[3, 4]])); // tensor([[0.6000, 0.8000]])
+ */
+export function normalize(input: Tensor, options: NormalizeOptions = {}): Tensor {
+  const denom = input.norm(options.p ?? 2, options.dim ?? 1, { keepdim: true }).clamp(options.eps ?? 1e-12).expandAs(input);
+  return input.div(denom);
+}
+
+/** Options of `F.cosineSimilarity`. */
+export interface CosineSimilarityOptions {
+  /** The dim of the vectors (default 1). */
+  dim?: number;
+  /** Smallest norm, against division by zero (default 1e-8). */
+  eps?: number;
+}
+
+/**
+ * Cosine of the angle between `x1` and `x2` along `dim` (broadcasting): the sum of the
+ * products of the unit vectors, each norm clamped to at least `eps` as PyTorch 2.x does.
+ * @example
+ * F.cosineSimilarity(torch.tensor([[1, 0]]), torch.tensor([[1, 1]])); // tensor([0.7071])
+ */
+export function cosineSimilarity(x1: Tensor, x2: Tensor, options: CosineSimilarityOptions = {}): Tensor {
+  const dim = options.dim ?? 1;
+  const eps = options.eps ?? 1e-8;
+  // The clamped norms are constants of the graph, as PyTorch clamps them in place under no_grad.
+  const unit = (x: Tensor): Tensor => {
+    const n = x.norm(2, dim, { keepdim: true });
+    const clamped = noGrad(() => n.clamp(eps));
+    return x.div(n.requiresGrad ? n.add(clamped.sub(n.detach())) : clamped);
+  };
+  return unit(x1).mul(unit(x2)).sum(dim);
 }

@@ -1,6 +1,6 @@
 /**
  * Ops that move or mask elements without arithmetic, each a copy (never a view, as in
- * PyTorch) with its own node: `flip`, `roll`, `tril`, `triu`. Each gradient is the same op
+ * PyTorch) with its own node: `flip`, `roll`, `tril`, `triu`, and constant padding. Each gradient is the same op
  * applied to the incoming gradient (reversed for `roll`), so it is differentiable again.
  */
 import type { Tensor } from "../core/tensor.js";
@@ -8,7 +8,7 @@ import { int64 } from "../core/dtype.js";
 import { normalizeDim, normalizeDims } from "../core/shape.js";
 import { type OpDef, anyRequiresGrad, record } from "../autograd/function.js";
 import { noGrad } from "../autograd/gradMode.js";
-import { arange, zerosLike } from "./creation.js";
+import { arange, full, zerosLike } from "./creation.js";
 import { indexSelect } from "./indexing.js";
 import { cat, narrow } from "./shape.js";
 import { where } from "./elementwise.js";
@@ -116,4 +116,50 @@ export function tril(x: Tensor, diagonal = 0): Tensor {
  */
 export function triu(x: Tensor, diagonal = 0): Tensor {
   return triangle(TriuBackward0, x, diagonal, false);
+}
+
+const ConstantPadNdBackward0: OpDef<number[]> = {
+  name: "ConstantPadNdBackward0",
+  backward: (ctx, g) => [constantPad(g, ctx.attrs.map((p) => -p))],
+};
+
+/**
+ * Pads (or, with negative amounts, crops) the last dims with `value`: `pad` lists
+ * (before, after) amounts from the last dim backwards, as PyTorch's `F.pad` in constant mode.
+ * @example
+ * constantPad(torch.ones(2, 2), [1, 1]); // 2×4, a zero column on each side
+ * @throws "Padding length must be divisible by 2", "Padding length too large", and PyTorch's
+ * message for a padding that leaves a negative size.
+ */
+export function constantPad(x: Tensor, pad: readonly number[], value = 0): Tensor {
+  if (pad.length % 2 !== 0) throw new Error("Padding length must be divisible by 2");
+  const nd = x._shape.length;
+  if (pad.length / 2 > nd) throw new Error("Padding length too large");
+  const shape = x._shape.slice();
+  for (let k = 0; k < pad.length / 2; k++) {
+    const d = nd - 1 - k;
+    const size = x._shape[d] + pad[2 * k] + pad[2 * k + 1];
+    if (size < 0)
+      throw new Error(
+        `The input size ${x._shape[d]}, plus negative padding ${pad[2 * k]} and ${pad[2 * k + 1]} resulted in a negative output size, which is invalid. Check dimension ${d} of your input.`,
+      );
+    shape[d] = size;
+  }
+  const out = noGrad(() => {
+    const y = full(shape, value, { dtype: x.dtype });
+    let src = x;
+    let dst = y;
+    for (let k = 0; k < pad.length / 2; k++) {
+      const d = nd - 1 - k;
+      const [before, after] = [pad[2 * k], pad[2 * k + 1]];
+      const length = x._shape[d] - Math.max(0, -before) - Math.max(0, -after);
+      if (length <= 0) return y;
+      src = narrow(src, d, Math.max(0, -before), length);
+      dst = narrow(dst, d, Math.max(0, before), length);
+    }
+    dst.copy_(src);
+    return y;
+  });
+  if (anyRequiresGrad(x)) record(ConstantPadNdBackward0, [x], out, [], pad.slice());
+  return out;
 }

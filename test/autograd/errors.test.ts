@@ -165,6 +165,13 @@ const CASES: Record<string, () => unknown> = {
   customNoForward: () => NoForward.apply(...([leaf(2)] as never[])),
   customNoBackward: () => NoBackward.apply(leaf(2)).sum().backward(),
   hessianNotScalar: () => torch.autograd.functional.hessian((x) => x.mul(2), torch.ones(2)),
+  padOddLength: () => torch.F.pad(torch.ones(2, 3), [1]),
+  padTooLong: () => torch.F.pad(torch.ones(2, 3), [1, 1, 1, 1, 1, 1]),
+  padNegativeSize: () => torch.F.pad(torch.ones(2, 3), [-2, -2]),
+  oneHotFloat: () => torch.F.oneHot(torch.tensor([1, 2])),
+  oneHotNegative: () => torch.F.oneHot(torch.tensor([-1n, 2n])),
+  oneHotTooLarge: () => torch.F.oneHot(torch.tensor([1n, 2n]), 2),
+  oneHotEmpty: () => torch.F.oneHot(torch.tensor([], { dtype: torch.int64 })),
 };
 
 

@@ -82,6 +82,10 @@ export interface OpArgs {
   largest?: boolean;
   shifts?: number | number[];
   diagonal?: number;
+  pad?: number[];
+  value?: number;
+  eps?: number;
+  num_classes?: number;
 }
 
 /** One sample of an op. */

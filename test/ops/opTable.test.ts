@@ -143,6 +143,10 @@ const ROWS: OpRow[] = [
   d("roll", (x, a) => x[0].roll(a.shifts as number | number[], a.dims)),
   d("tril", (x, a) => x[0].tril(a.diagonal)),
   d("triu", (x, a) => x[0].triu(a.diagonal)),
+  d("F.pad", (x, a) => torch.F.pad(x[0], a.pad as number[], { value: a.value ?? undefined })),
+  d("F.normalize", (x, a) => torch.F.normalize(x[0], { p: a.p as number | undefined, dim: a.dim as number | undefined, eps: a.eps })),
+  d("F.cosineSimilarity", (x, a) => torch.F.cosineSimilarity(x[0], x[1], { dim: a.dim as number | undefined, eps: a.eps })),
+  forwardOnly("F.oneHot", (x, a) => torch.F.oneHot(x[0], a.num_classes)),
   // comparisons and logic: forward only
   forwardOnly("eq", (x, a) => torch.eq(x[0], other(x, a))),
   forwardOnly("ne", (x, a) => torch.ne(x[0], other(x, a))),
