@@ -1,7 +1,8 @@
 /**
  * `npm start`: trains a small convolutional network on 8,000 MNIST digits and tests it on the
  * 2,000 held out, printing a progress bar on a terminal (the epoch's running mean loss, images
- * per second), each epoch's test accuracy and time; then saves the weights as safetensors and the loss and accuracy curves as a PNG:
+ * per second), each epoch's test accuracy and time; then saves the weights as safetensors and
+ * the loss and accuracy curves as a PNG:
  *
  *     out/mnist/model.safetensors
  *     out/mnist/training.png
