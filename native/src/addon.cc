@@ -10,6 +10,7 @@
 #include <exception>
 #include <new>
 #include <string>
+#include <type_traits>
 
 #include "kernels.h"
 
@@ -272,6 +273,78 @@ napi_value Softmax(napi_env env, napi_callback_info info) {
   });
 }
 
+// ---- Batch normalization ---------------------------------------------------------------------
+
+// A float array of `type` holding at least `need` elements at argv[i], or null (allowed when
+// `optional`) for a skipped step.
+template <typename T>
+const T* channel_array(Args& a, size_t i, napi_typedarray_type type, int64_t need, bool optional) {
+  if (!a.ok) return nullptr;
+  napi_valuetype vt;
+  if (optional && napi_typeof(a.env, a.argv[i], &vt) == napi_ok && vt == napi_null) return nullptr;
+  napi_typedarray_type t;
+  int64_t len = 0;
+  void* p = a.array(i, t, len);
+  if (a.ok && (t != type || len < need)) a.fail("kindling native: batch norm array of the wrong type or size");
+  return static_cast<const T*>(p);
+}
+
+// batchNormApply(x, out, mean, invstd, weight|null, bias|null, A, C, R)
+// batchNormSums(x, grad|null, mean, invstd, weight|null, sums (Float64Array), A, C, R)
+// batchNormBackward(x, grad, mean, invstd, weight|null, m1, m2, out, A, C, R)
+enum class BnKind { Apply, Sums, Backward };
+
+template <BnKind K>
+napi_value BatchNorm(napi_env env, napi_callback_info info) {
+  constexpr size_t nArrays = K == BnKind::Apply ? 6 : K == BnKind::Sums ? 6 : 8;
+  Args a(env, info, nArrays + 3);
+  const int64_t A = a.num(nArrays), C = a.num(nArrays + 1), R = a.num(nArrays + 2);
+  napi_typedarray_type type;
+  int64_t xLen = 0;
+  a.array(0, type, xLen);
+  if (!a.ok) return nullptr;
+  if (A < 0 || C < 0 || R < 0) return a.fail("kindling native: negative size"), nullptr;
+  const __int128 size = static_cast<__int128>(A) * C * R;
+  if (!span_ok(xLen, 0, size)) return a.fail("kindling native: batch norm index out of range"), nullptr;
+  if (size == 0) {  // nothing to read (an empty array's data pointer may be null): sums are 0
+    if (K != BnKind::Sums) return undefined(env);
+    napi_valuetype gradType;
+    const bool hasGrad = napi_typeof(env, a.argv[1], &gradType) == napi_ok && gradType != napi_null;
+    double* sums = const_cast<double*>(channel_array<double>(a, 5, napi_float64_array, hasGrad ? 4 * C : C, false));
+    if (!a.ok) return nullptr;
+    std::fill(sums, sums + (hasGrad ? 4 * C : C), 0.0);
+    return undefined(env);
+  }
+  const auto run = [&](auto* tag) -> napi_value {
+    using T = std::remove_pointer_t<decltype(tag)>;
+    const T* x = channel_array<T>(a, 0, type, int64_t(size), false);
+    if (K == BnKind::Apply) {
+      T* out = const_cast<T*>(channel_array<T>(a, 1, type, int64_t(size), false));
+      const T* mean = channel_array<T>(a, 2, type, C, false);
+      const T* invstd = channel_array<T>(a, 3, type, C, false);
+      const T* weight = channel_array<T>(a, 4, type, C, true);
+      const T* bias = channel_array<T>(a, 5, type, C, true);
+      if (!a.ok) return nullptr;
+      return guarded(env, [&] { batch_norm_apply(x, A, C, R, mean, invstd, weight, bias, out); });
+    }
+    const T* grad = channel_array<T>(a, 1, type, int64_t(size), K == BnKind::Sums);
+    const T* mean = channel_array<T>(a, 2, type, C, false);
+    const T* invstd = channel_array<T>(a, 3, type, C, false);
+    const T* weight = channel_array<T>(a, 4, type, C, true);
+    if (K == BnKind::Sums) {
+      double* sums = const_cast<double*>(channel_array<double>(a, 5, napi_float64_array, grad ? 4 * C : C, false));
+      if (!a.ok) return nullptr;
+      return guarded(env, [&] { batch_norm_sums(x, grad, A, C, R, mean, invstd, weight, sums); });
+    }
+    const T* m1 = channel_array<T>(a, 5, type, C, false);
+    const T* m2 = channel_array<T>(a, 6, type, C, false);
+    T* out = const_cast<T*>(channel_array<T>(a, 7, type, int64_t(size), false));
+    if (!a.ok) return nullptr;
+    return guarded(env, [&] { batch_norm_backward(x, grad, A, C, R, mean, invstd, weight, m1, m2, out); });
+  };
+  return type == napi_float32_array ? run(static_cast<float*>(nullptr)) : run(static_cast<double*>(nullptr));
+}
+
 // Reads a Window from 14 numbers starting at argv[i]: sizes >= 0, strides and dilations >= 1.
 bool window_arg(Args& a, size_t i, Window& g) {
   int64_t v[14];
@@ -430,6 +503,9 @@ NAPI_MODULE_INIT() {
              {"sum", Sum<false>},
              {"sumOuterInner", Sum<true>},
              {"softmax", Softmax},
+             {"batchNormApply", BatchNorm<BnKind::Apply>},
+             {"batchNormSums", BatchNorm<BnKind::Sums>},
+             {"batchNormBackward", BatchNorm<BnKind::Backward>},
              {"im2col", Im2colOrCol2im<true>},
              {"col2im", Im2colOrCol2im<false>},
              {"maxPool2d", MaxPool2d},

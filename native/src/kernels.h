@@ -131,4 +131,24 @@ template <typename T>
 bool scatter_add_planes(const T* values, const double* indices, int64_t planes, int64_t perPlane, int64_t planeSize,
                         T* target);
 
+// ---- Batch normalization -------------------------------------------------------------------------
+// x (and grad) are contiguous A×C×R; per-channel arrays hold C values; null weight/bias skip their
+// step. Every intermediate is rounded to T as the tensor-op composite rounds it.
+
+/** out = ((x - mean)·invstd)·weight + bias. */
+template <typename T>
+void batch_norm_apply(const T* x, int64_t A, int64_t C, int64_t R, const T* mean, const T* invstd, const T* weight,
+                      const T* bias, T* out);
+/**
+ * Without grad: sums[c] = Σ (x - mean)². With grad, xhat = (x - mean)·invstd and gxhat = grad·weight:
+ * sums[4c..4c+3] = Σ gxhat, Σ gxhat·xhat, Σ grad·xhat, Σ grad. All in double.
+ */
+template <typename T>
+void batch_norm_sums(const T* x, const T* grad, int64_t A, int64_t C, int64_t R, const T* mean, const T* invstd,
+                     const T* weight, double* sums);
+/** out = ((gxhat - m1) - xhat·m2)·invstd: the input gradient in training mode. */
+template <typename T>
+void batch_norm_backward(const T* x, const T* grad, int64_t A, int64_t C, int64_t R, const T* mean, const T* invstd,
+                         const T* weight, const T* m1, const T* m2, T* out);
+
 }  // namespace kindling

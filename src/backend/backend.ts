@@ -63,6 +63,16 @@ export interface AverageWindows {
 }
 
 /**
+ * A batch-normalized activation as a contiguous `outer × channels × inner` array (batch,
+ * channels, positions per channel), the layout of (N, C, …) tensors.
+ */
+export interface BatchNormGeometry {
+  outer: number;
+  channels: number;
+  inner: number;
+}
+
+/**
  * What every backend provides. Tensors passed in are read through their layout
  * (`_storage.data`, `_shape`, `_strides`, `_offset`); `out` is always a fresh contiguous tensor.
  */
@@ -127,6 +137,30 @@ export interface Backend {
   windowAverage(image: TypedArray, w: AverageWindows, out: TypedArray): void;
   /** The adjoint of `windowAverage`: `image` is overwritten with each output's gradient spread over its window. */
   windowAverageBackward(grad: TypedArray, w: AverageWindows, image: TypedArray): void;
+
+  // Batch normalization's passes, fused: contiguous arrays of one float dtype (per-channel
+  // arrays: `channels` values), each intermediate rounded to the dtype as the tensor-op
+  // composite rounds it; null weight/bias skip their step.
+
+  /** `out = ((x - mean)·invstd)·weight + bias`. */
+  batchNormApply(
+    x: TypedArray, g: BatchNormGeometry, mean: TypedArray, invstd: TypedArray, weight: TypedArray | null, bias: TypedArray | null,
+    out: TypedArray,
+  ): void;
+  /**
+   * Per-channel float64 sums: without `grad`, `sums[c] = Σ (x - mean)²`; with the output
+   * gradient `grad`, `xhat = (x - mean)·invstd` and `gxhat = grad·weight`:
+   * `sums[4c..4c+3] = [Σ gxhat, Σ gxhat·xhat, Σ grad·xhat, Σ grad]`.
+   */
+  batchNormSums(
+    x: TypedArray, grad: TypedArray | null, g: BatchNormGeometry, mean: TypedArray, invstd: TypedArray, weight: TypedArray | null,
+    sums: Float64Array,
+  ): void;
+  /** Training-mode input gradient `((gxhat - m1) - xhat·m2)·invstd`, m1 and m2 the channel means of gxhat and gxhat·xhat. */
+  batchNormBackward(
+    x: TypedArray, grad: TypedArray, g: BatchNormGeometry, mean: TypedArray, invstd: TypedArray, weight: TypedArray | null,
+    m1: TypedArray, m2: TypedArray, out: TypedArray,
+  ): void;
   /** `out[k] = table[index[k]] · scale[k]` row by row (rows of `width` values); a null `scale` means 1 (embedding). */
   gatherRows(table: TypedArray, index: TypedArray, width: number, scale: Float64Array | null, out: TypedArray): void;
   /** `table[index[k]] += rows[k] · scale[k]`, `table` zeroed first: the adjoint of `gatherRows`. */

@@ -55,6 +55,21 @@ export interface NativeAddon {
   sum(x: FloatArray, xOff: number, out: FloatArray, outOff: number, P: number, R: number, Q: number, scale: number): void;
   /** Sums contiguous A×Q×R over A and R into Q values, times `scale` (double accumulation; float32 may sum into float64). */
   sumOuterInner(x: FloatArray, xOff: number, out: FloatArray, outOff: number, A: number, Q: number, R: number, scale: number): void;
+  /** Batch normalization's output `((x - mean)·invstd)·weight + bias` over contiguous A×C×R (see Backend). */
+  batchNormApply(
+    x: FloatArray, out: FloatArray, mean: FloatArray, invstd: FloatArray, weight: FloatArray | null, bias: FloatArray | null,
+    A: number, C: number, R: number,
+  ): void;
+  /** Batch normalization's per-channel sums (see Backend). */
+  batchNormSums(
+    x: FloatArray, grad: FloatArray | null, mean: FloatArray, invstd: FloatArray, weight: FloatArray | null, sums: Float64Array,
+    A: number, C: number, R: number,
+  ): void;
+  /** Batch normalization's training-mode input gradient (see Backend). */
+  batchNormBackward(
+    x: FloatArray, grad: FloatArray, mean: FloatArray, invstd: FloatArray, weight: FloatArray | null, m1: FloatArray, m2: FloatArray,
+    out: FloatArray, A: number, C: number, R: number,
+  ): void;
   /** Softmax (log-softmax with `log`) of each row of contiguous rows×n `x`. */
   softmax(x: FloatArray, xOff: number, out: FloatArray, outOff: number, rows: number, n: number, log: boolean): void;
   /** im2col; `window` is WindowGeometry's 14 fields in declaration order. */
@@ -384,6 +399,29 @@ function makeBackend(n: NativeAddon): Backend {
     n.scatterAddPlanes(values as FloatArray, indices, target as FloatArray, planes, perPlane, planeSize);
   }
 
+  /** Whether the arrays share one float type and the activation is large enough for a native pass. */
+  function nativeBatchNorm(x: TypedArray, ...others: (TypedArray | null)[]): boolean {
+    return x.length >= th.elementwise && (x instanceof Float32Array || x instanceof Float64Array) && others.every((a) => a === null || a.constructor === x.constructor);
+  }
+
+  const batchNormApply: Backend["batchNormApply"] = (x, g, mean, invstd, weight, bias, out) => {
+    if (!nativeBatchNorm(x, mean, invstd, weight, bias, out)) return jsBackend.batchNormApply(x, g, mean, invstd, weight, bias, out);
+    n.batchNormApply(x as FloatArray, out as FloatArray, mean as FloatArray, invstd as FloatArray, weight as FloatArray | null, bias as FloatArray | null, g.outer, g.channels, g.inner);
+  };
+
+  const batchNormSums: Backend["batchNormSums"] = (x, grad, g, mean, invstd, weight, sums) => {
+    if (!nativeBatchNorm(x, grad, mean, invstd, weight)) return jsBackend.batchNormSums(x, grad, g, mean, invstd, weight, sums);
+    n.batchNormSums(x as FloatArray, grad as FloatArray | null, mean as FloatArray, invstd as FloatArray, weight as FloatArray | null, sums, g.outer, g.channels, g.inner);
+  };
+
+  const batchNormBackward: Backend["batchNormBackward"] = (x, grad, g, mean, invstd, weight, m1, m2, out) => {
+    if (!nativeBatchNorm(x, grad, mean, invstd, weight, m1, m2, out)) return jsBackend.batchNormBackward(x, grad, g, mean, invstd, weight, m1, m2, out);
+    n.batchNormBackward(
+      x as FloatArray, grad as FloatArray, mean as FloatArray, invstd as FloatArray, weight as FloatArray | null,
+      m1 as FloatArray, m2 as FloatArray, out as FloatArray, g.outer, g.channels, g.inner,
+    );
+  };
+
   return {
     ...jsBackend,
     name: "native",
@@ -400,6 +438,9 @@ function makeBackend(n: NativeAddon): Backend {
     col2im,
     maxPool2d,
     scatterAddPlanes,
+    batchNormApply,
+    batchNormSums,
+    batchNormBackward,
   };
 }
 

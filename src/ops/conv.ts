@@ -16,8 +16,8 @@ import { Tensor } from "../core/tensor.js";
 import { int32, int64 } from "../core/dtype.js";
 import { numelOf, shapeStr } from "../core/shape.js";
 import { type OpDef, anyRequiresGrad, anyRequiresGradList, record } from "../autograd/function.js";
-import { noGrad } from "../autograd/gradMode.js";
-import { type AverageWindows, type WindowGeometry, backend } from "../backend/backend.js";
+import { isGradEnabled, noGrad } from "../autograd/gradMode.js";
+import { type AverageWindows, type BatchNormGeometry, type WindowGeometry, backend } from "../backend/backend.js";
 import { bmm } from "./linalg.js";
 import { contiguousData, empty } from "./util.js";
 
@@ -666,12 +666,72 @@ interface BatchNormAttrs {
   channelShape: number[];
 }
 
+/**
+ * `x` (N, C, …) as the batch × channels × positions array of the fused batch-norm kernels, or
+ * null when it has no elements, no float dtype, or a per-channel tensor of another dtype (the
+ * composite then promotes).
+ */
+function batchNormGeometry(x: Tensor, ...perChannel: (Tensor | null)[]): BatchNormGeometry | null {
+  const n = x.numel();
+  if (n === 0 || !x.dtype.isFloatingPoint || perChannel.some((t) => t && t.dtype !== x.dtype)) return null;
+  const [outer, channels] = x._shape;
+  return { outer, channels, inner: n / (outer * channels) };
+}
+
+/** Values in `x`'s dtype (rounded once) from float64 `sums[stride·c + at]`, each over `divisor` (as `mean` divides), as a (channels) tensor. */
+function channelValues(x: Tensor, sums: Float64Array, channels: number, stride: number, at: number, divisor: number): Tensor {
+  const out = Tensor._output([channels], x.dtype);
+  const o = out._storage.data;
+  for (let c = 0; c < channels; c++) o[c] = sums[stride * c + at] / divisor;
+  return out;
+}
+
+/**
+ * The batch statistics of `standardize` for batch norm, with the squared deviations summed in
+ * one fused pass: the same values (mean and variance rounded once from float64 sums, then
+ * `rsqrt(variance + eps)` as tensor ops).
+ */
+function batchStatistics(x: Tensor, geo: BatchNormGeometry, dims: number[], eps: number): { mean: Tensor; variance: Tensor; invstd: Tensor } {
+  const mean = x.mean(dims, { keepdim: true });
+  const meanData = contiguousData(mean);
+  const sums = new Float64Array(geo.channels);
+  backend().batchNormSums(contiguousData(x), null, geo, meanData, meanData, null, sums);
+  const variance = channelValues(x, sums, geo.channels, 1, 0, geo.outer * geo.inner).view(mean._shape);
+  return { mean, variance, invstd: variance.add(eps).rsqrt() };
+}
+
+/**
+ * Training-mode gradients of batch norm in two fused passes over x and g (the values of the
+ * tensor-op formula, which runs instead whenever the backward pass is itself recorded).
+ */
+function batchNormTrainingGrads(x: Tensor, g: Tensor, weight: Tensor | null, geo: BatchNormGeometry, dims: number[], eps: number, needX: boolean): [Tensor | null, Tensor, Tensor] {
+  const { mean, invstd } = batchStatistics(x, geo, dims, eps);
+  const xd = contiguousData(x), gd = contiguousData(g), meanData = contiguousData(mean), invstdData = contiguousData(invstd);
+  const wd = weight ? contiguousData(weight) : null;
+  const C = geo.channels;
+  const sums = new Float64Array(4 * C);
+  backend().batchNormSums(xd, gd, geo, meanData, invstdData, wd, sums);
+  let gx: Tensor | null = null;
+  if (needX) {
+    const count = geo.outer * geo.inner;
+    const m1 = channelValues(x, sums, C, 4, 0, count), m2 = channelValues(x, sums, C, 4, 1, count);
+    gx = Tensor._output(x._shape.slice(), x.dtype);
+    backend().batchNormBackward(xd, gd, geo, meanData, invstdData, wd, m1._storage.data, m2._storage.data, gx._storage.data);
+  }
+  return [gx, channelValues(x, sums, C, 4, 2, 1), channelValues(x, sums, C, 4, 3, 1)];
+}
+
 const NativeBatchNormBackward0: OpDef<BatchNormAttrs> = {
   name: "NativeBatchNormBackward0",
   backward: (ctx, g) => {
     const { training, eps, dims, channelShape } = ctx.attrs;
     const x = ctx.savedTensor(0);
     const weight = ctx.needsInputGrad(0) && ctx.inputShapes[1].length ? ctx.savedTensor(1) : null;
+    const geo = batchNormGeometry(x, weight, g);
+    if (training && geo && !isGradEnabled()) {
+      const [gx, gw, gb] = batchNormTrainingGrads(x, g, weight, geo, dims, eps, ctx.needsInputGrad(0));
+      return [gx, ctx.needsInputGrad(1) ? gw : null, ctx.needsInputGrad(2) ? gb : null];
+    }
     // Statistics are recomputed from x, so that the gradient is itself differentiable in x.
     let xhat: Tensor;
     let invstd: Tensor;
@@ -732,10 +792,11 @@ export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar:
     if (t && t.numel() !== channels) throw new Error(`${name} should contain ${channels} elements not ${t.numel()}`);
   const channelShape = shape.map((s, i) => (i === 1 ? s : 1));
   const x = input.detach();
+  const geo = batchNormGeometry(x, weight, bias, training ? null : runningMean, training ? null : runningVar);
   let mean: Tensor;
   let invstd: Tensor;
   if (training) {
-    const stats = standardize(x, dims, eps);
+    const stats = geo ? batchStatistics(x, geo, dims, eps) : standardize(x, dims, eps);
     mean = stats.mean;
     invstd = stats.invstd;
     noGrad(() => {
@@ -746,9 +807,16 @@ export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar:
     mean = (runningMean as Tensor).detach().view(channelShape);
     invstd = (runningVar as Tensor).detach().view(channelShape).add(eps).rsqrt();
   }
-  let out = x.sub(mean).mul(invstd);
-  if (weight) out = out.mul(weight.detach().view(channelShape));
-  if (bias) out = out.add(bias.detach().view(channelShape));
+  let out: Tensor;
+  if (geo) {
+    out = Tensor._output(shape.slice(), x.dtype);
+    const param = (t: Tensor | null) => (t ? contiguousData(t.detach()) : null);
+    backend().batchNormApply(contiguousData(x), geo, contiguousData(mean), contiguousData(invstd), param(weight), param(bias), out._storage.data);
+  } else {
+    out = x.sub(mean).mul(invstd);
+    if (weight) out = out.mul(weight.detach().view(channelShape));
+    if (bias) out = out.add(bias.detach().view(channelShape));
+  }
   if (anyRequiresGradList([input, weight, bias]))
     record(NativeBatchNormBackward0, [input, weight, bias], out, [input, weight, training ? null : mean, training ? null : invstd], {
       training,

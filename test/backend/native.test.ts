@@ -532,6 +532,46 @@ describe("native backend", { skip }, () => {
     });
   });
 
+  describe("batch normalization passes", () => {
+    // [outer, channels, inner]: ragged, 1-position (BatchNorm1d), large (threads), empty.
+    const shapes = [[3, 5, 7], [8, 64, 4], [2, 3, 1], [5, 1, 300], [4, 16, 1500], [0, 3, 4], [2, 3, 0]];
+
+    for (const dtype of DTYPES)
+      test(`${dtype.name}: output and gradient bit-identical to JS, sums within summation error; with and without weight and bias; 1 and 2 threads`, () => {
+        torch.manualSeed(11);
+        eachThreads((threads) => {
+          for (const [outer, channels, inner] of shapes) {
+            const g = { outer, channels, inner };
+            const size = outer * channels * inner;
+            const arr = (n: number, scale = 1, shift = 0) => values(torch.randn([n], { dtype }).mul(scale).add(shift));
+            const x = arr(size, 3, 1), grad = arr(size), mean = arr(channels), invstd = values(torch.rand([channels], { dtype }).add(0.5));
+            const m1 = arr(channels), m2 = arr(channels);
+            for (const [weight, bias] of [[arr(channels), arr(channels)], [null, null], [arr(channels), null]]) {
+              const label = `${threads}t ${outer}×${channels}×${inner} weight ${weight !== null} bias ${bias !== null}`;
+              const ref = new dtype.arrayType(size), got = new dtype.arrayType(size);
+              jsBackend.batchNormApply(x, g, mean, invstd, weight, bias, ref);
+              forced(() => native!.batchNormApply(x, g, mean, invstd, weight, bias, got));
+              assert.deepEqual(got, ref, `apply ${label}`);
+              jsBackend.batchNormBackward(x, grad, g, mean, invstd, weight, m1, m2, ref);
+              forced(() => native!.batchNormBackward(x, grad, g, mean, invstd, weight, m1, m2, got));
+              assert.deepEqual(got, ref, `backward ${label}`);
+              for (const gr of [null, grad]) {
+                const n = gr ? 4 * channels : channels;
+                const sRef = new Float64Array(n), sGot = new Float64Array(n).fill(Number.NaN);
+                jsBackend.batchNormSums(x, gr, g, mean, invstd, weight, sRef);
+                forced(() => native!.batchNormSums(x, gr, g, mean, invstd, weight, sGot));
+                // Terms are at most ~(|x| + |mean|)²·invstd² in size: bound each sum by count·2^-52·Σ|term| via a generous scale.
+                for (let i = 0; i < n; i++) {
+                  const tol = outer * inner * 2 ** -52 * (Math.abs(sRef[i]) + outer * inner * 100) + 1e-300;
+                  assert.ok(Math.abs(sGot[i] - sRef[i]) <= tol, `sums ${gr ? "grad" : "variance"} ${label} [${i}]: ${sGot[i]} vs ${sRef[i]}`);
+                }
+              }
+            }
+          }
+        });
+      });
+  });
+
   describe("im2col, col2im, max pooling and its gradient", () => {
     // Copies and in-order sums: bit-identical to the JS kernels.
     interface Geo {
@@ -664,6 +704,11 @@ describe("native backend", { skip }, () => {
     assert.throws(() => addon!.sum(a, 0, c, 0, 2, 3, 3, 1), RangeError);
     assert.throws(() => addon!.sumOuterInner(a, 0, c, 0, 2, 3, 3, 1), RangeError);
     assert.throws(() => addon!.sumOuterInner(a, 0, new Float32Array(2), 0, 1, 3, 1, 1), RangeError);
+    const ch = new Float32Array(4);
+    assert.throws(() => addon!.batchNormApply(a, c, ch, ch, null, null, 2, 4, 3), RangeError); // 24 values in 16
+    assert.throws(() => addon!.batchNormApply(a, c, ch, new Float32Array(3), null, null, 1, 4, 4), RangeError); // 3 channels of 4
+    assert.throws(() => addon!.batchNormSums(a, a, ch, ch, ch, new Float64Array(4), 1, 4, 4), RangeError); // needs 4 sums per channel
+    assert.throws(() => addon!.batchNormBackward(a, a, ch, ch, null, ch, new Float64Array(4), c, 1, 4, 4), RangeError); // mixed types
     assert.throws(() => addon!.setNumThreads(0), RangeError);
     assert.throws(() => addon!.softmax(a, 1, c, 0, 4, 4, false), RangeError);
     const geo = [1, 1, 4, 4, 3, 3, 1, 1, 1, 1, 1, 1, 4, 4]; // 9·16 columns do not fit in 16

@@ -7,11 +7,12 @@ import {
   addChannelBias, col2im, gatherPlanes, gatherRows, im2col, maxPool2d, scatterAddPlanes, scatterAddRows, windowAverage,
   windowAverageBackward,
 } from "./conv.js";
+import { batchNormApply, batchNormBackward, batchNormSums } from "./normalization.js";
 
 /** The JavaScript backend, used everywhere and the reference for the others. */
 export const jsBackend: Backend = {
   name: "js",
   unary, binary, reduce, argReduce, cumsum, bmm, copyTo, softmax,
   im2col, col2im, addChannelBias, maxPool2d, scatterAddPlanes, gatherPlanes, windowAverage, windowAverageBackward,
-  gatherRows, scatterAddRows,
+  gatherRows, scatterAddRows, batchNormApply, batchNormSums, batchNormBackward,
 };

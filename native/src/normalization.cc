@@ -1,0 +1,130 @@
+// Batch normalization's passes over a contiguous A×C×R activation (batch, channels, positions),
+// fused. Each rounds every intermediate to T exactly as the tensor-op composite it replaces
+// (the addon is built with -ffp-contract=off, so no step is fused into an FMA), and sums in
+// double. Work is split over channels for sums (each channel's sum is one task's) and over
+// (batch, channel) planes for the elementwise passes.
+#include <algorithm>
+
+#include "kernels.h"
+
+namespace kindling {
+namespace {
+
+// Elements per task below which threading does not pay.
+constexpr int64_t kMinWork = 1 << 15;
+
+}  // namespace
+
+template <typename T>
+void batch_norm_apply(const T* x, int64_t A, int64_t C, int64_t R, const T* mean, const T* invstd, const T* weight,
+                      const T* bias, T* out) {
+  split_units(A * C, R, kMinWork, [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; p++) {
+      const int64_t c = p % C;
+      const T m = mean[c], s = invstd[c];
+      const T* xp = x + p * R;
+      T* op = out + p * R;
+      for (int64_t r = 0; r < R; r++) {
+        const T d = xp[r] - m;
+        op[r] = d * s;
+      }
+      if (weight) {
+        const T w = weight[c];
+        for (int64_t r = 0; r < R; r++) op[r] = op[r] * w;
+      }
+      if (bias) {
+        const T b = bias[c];
+        for (int64_t r = 0; r < R; r++) op[r] = op[r] + b;
+      }
+    }
+  });
+}
+
+template <typename T>
+void batch_norm_sums(const T* x, const T* grad, int64_t A, int64_t C, int64_t R, const T* mean, const T* invstd,
+                     const T* weight, double* sums) {
+  split_units(C, A * R, kMinWork, [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; c++) {
+      const T m = mean[c];
+      if (!grad) {
+        double s = 0;
+        for (int64_t a = 0; a < A; a++) {
+          const T* xp = x + (a * C + c) * R;
+          double sa = 0;
+          for (int64_t r = 0; r < R; r++) {
+            const T d = xp[r] - m;
+            const T sq = d * d;
+            sa += double(sq);
+          }
+          s += sa;
+        }
+        sums[c] = s;
+        continue;
+      }
+      const T is = invstd[c];
+      const T w = weight ? weight[c] : T(1);
+      double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (int64_t a = 0; a < A; a++) {
+        const T* xp = x + (a * C + c) * R;
+        const T* gp = grad + (a * C + c) * R;
+        double t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+        for (int64_t r = 0; r < R; r++) {
+          const T d = xp[r] - m;
+          const T xhat = d * is;
+          const T gv = gp[r];
+          const T gxhat = weight ? T(gv * w) : gv;
+          const T p1 = gxhat * xhat, p2 = gv * xhat;
+          t0 += double(gxhat);
+          t1 += double(p1);
+          t2 += double(p2);
+          t3 += double(gv);
+        }
+        s0 += t0;
+        s1 += t1;
+        s2 += t2;
+        s3 += t3;
+      }
+      sums[4 * c] = s0;
+      sums[4 * c + 1] = s1;
+      sums[4 * c + 2] = s2;
+      sums[4 * c + 3] = s3;
+    }
+  });
+}
+
+template <typename T>
+void batch_norm_backward(const T* x, const T* grad, int64_t A, int64_t C, int64_t R, const T* mean, const T* invstd,
+                         const T* weight, const T* m1, const T* m2, T* out) {
+  split_units(A * C, R, kMinWork, [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; p++) {
+      const int64_t c = p % C;
+      const T m = mean[c], is = invstd[c], w = weight ? weight[c] : T(1), u = m1[c], v = m2[c];
+      const T* xp = x + p * R;
+      const T* gp = grad + p * R;
+      T* op = out + p * R;
+      for (int64_t r = 0; r < R; r++) {
+        const T d = xp[r] - m;
+        const T xhat = d * is;
+        const T gxhat = weight ? T(gp[r] * w) : gp[r];
+        const T e = gxhat - u, f = xhat * v;
+        const T h = e - f;
+        op[r] = h * is;
+      }
+    }
+  });
+}
+
+template void batch_norm_apply<float>(const float*, int64_t, int64_t, int64_t, const float*, const float*,
+                                      const float*, const float*, float*);
+template void batch_norm_apply<double>(const double*, int64_t, int64_t, int64_t, const double*, const double*,
+                                       const double*, const double*, double*);
+template void batch_norm_sums<float>(const float*, const float*, int64_t, int64_t, int64_t, const float*,
+                                     const float*, const float*, double*);
+template void batch_norm_sums<double>(const double*, const double*, int64_t, int64_t, int64_t, const double*,
+                                      const double*, const double*, double*);
+template void batch_norm_backward<float>(const float*, const float*, int64_t, int64_t, int64_t, const float*,
+                                         const float*, const float*, const float*, const float*, float*);
+template void batch_norm_backward<double>(const double*, const double*, int64_t, int64_t, int64_t, const double*,
+                                          const double*, const double*, const double*, const double*, double*);
+
+}  // namespace kindling
