@@ -35,10 +35,10 @@ export {
 export { sum, mean, prod, max, min, argmax, argmin, all, any, norm, std, logsumexp, cumsum, softmax, logSoftmax, variance as var } from "./ops/reduce.js";
 export { clone, view, reshape, flatten, squeeze, unsqueeze, transpose, t, permute, select, narrow, split, chunk, unbind, cat, stack } from "./ops/shape.js";
 export { matmul, mm, bmm, dot, mv, outer, addmm } from "./ops/linalg.js";
-export { index, indexPut_, indexSelect, gather, scatter, scatterAdd, maskedFill, sliceSpec as slice } from "./ops/indexing.js";
+export { index, indexPut_, indexSelect, gather, scatter, scatterAdd, maskedFill, nonzero, sliceSpec as slice } from "./ops/indexing.js";
 export { sort, argsort, topk } from "./ops/sorting.js";
 export type { SortOptions, TopkOptions } from "./ops/sorting.js";
-export { flip, roll, tril, triu } from "./ops/rearrange.js";
+export { flip, roll, repeat, tril, triu } from "./ops/rearrange.js";
 export type { IndexItem, SliceSpec } from "./ops/indexing.js";
 export { f } from "./utils/fstring.js";
 export { help } from "./docs/help.js";

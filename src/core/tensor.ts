@@ -846,6 +846,14 @@ export class Tensor {
   roll(shifts: number | number[], dims?: number | number[]): Tensor {
     return ops.roll(this, shifts, dims);
   }
+  /** Tiles the tensor: `repeats[i]` copies along dim i, leading repeats adding dims (a copy). */
+  repeat(...repeats: number[] | [number[]]): Tensor {
+    return ops.repeat(this, flatShape(repeats));
+  }
+  /** Indices of the non-zero elements, one row per element (int64, n × dims). */
+  nonzero(): Tensor {
+    return ops.nonzero(this);
+  }
   /** The lower triangle of the last two dims, zeros above `diagonal` (a copy). */
   tril(diagonal = 0): Tensor {
     return ops.tril(this, diagonal);

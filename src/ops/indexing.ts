@@ -12,7 +12,7 @@
  */
 import { Tensor, type TensorOrScalar } from "../core/tensor.js";
 import { type DType, bool, float64, int32, int64 } from "../core/dtype.js";
-import { broadcastShapes, normalizeDim, numelOf, sameShape, shapeStr } from "../core/shape.js";
+import { broadcastShapes, contiguousStrides, normalizeDim, numelOf, sameShape, shapeStr } from "../core/shape.js";
 import { type OpDef, anyRequiresGrad, anyRequiresGradList, record } from "../autograd/function.js";
 import { isGradEnabled } from "../autograd/gradMode.js";
 import { backend } from "../backend/backend.js";
@@ -687,4 +687,27 @@ export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
 /** C++ type names, as PyTorch's TypeMeta prints them. */
 function typeMetaName(dtype: DType): string {
   return { float32: "float", float64: "double", int64: "long int", int32: "int", bool: "bool" }[dtype.name];
+}
+
+/**
+ * Indices of the non-zero (true) elements in row-major order: an int64 tensor of one row per
+ * element and one column per dim (PyTorch's `nonzero`; no gradient).
+ * @example
+ * torch.tensor([[0, 1], [2, 0]]).nonzero(); // tensor([[0, 1], [1, 0]])
+ */
+export function nonzero(x: Tensor): Tensor {
+  const data = contiguousData(x);
+  const strides = contiguousStrides(x._shape);
+  const rows: number[] = [];
+  let count = 0;
+  for (let i = 0; i < data.length; i++) {
+    if (data[i] === 0) continue;
+    count++;
+    let rest = i;
+    for (const st of strides) {
+      rows.push(Math.floor(rest / st));
+      rest %= st;
+    }
+  }
+  return Tensor._fromArray(Float64Array.from(rows), [count, x._shape.length], int64);
 }

@@ -1,6 +1,6 @@
 /**
  * Ops that move or mask elements without arithmetic, each a copy (never a view, as in
- * PyTorch) with its own node: `flip`, `roll`, `tril`, `triu`, and constant padding. Each gradient is the same op
+ * PyTorch) with its own node: `flip`, `roll`, `repeat`, `tril`, `triu`, and constant padding. Each gradient is the same op
  * applied to the incoming gradient (reversed for `roll`), so it is differentiable again.
  */
 import type { Tensor } from "../core/tensor.js";
@@ -161,5 +161,62 @@ export function constantPad(x: Tensor, pad: readonly number[], value = 0): Tenso
     return y;
   });
   if (anyRequiresGrad(x)) record(ConstantPadNdBackward0, [x], out, [], pad.slice());
+  return out;
+}
+
+const RepeatBackward0: OpDef<number[]> = {
+  name: "RepeatBackward0",
+  backward: (ctx, g) => {
+    // Each output dim of size r·s is (r copies) × (s elements): sum over the copies.
+    const reps = ctx.attrs;
+    const shape = ctx.inputShapes[0];
+    const lead = reps.length - shape.length;
+    const split: number[] = [];
+    const copies: number[] = [];
+    reps.forEach((r, i) => {
+      if (i < lead) {
+        copies.push(split.length);
+        split.push(r);
+      } else {
+        copies.push(split.length);
+        split.push(r, shape[i - lead]);
+      }
+    });
+    return [g.reshape(split).sum(copies).reshape(shape as number[])];
+  },
+};
+
+/**
+ * Tiles the tensor: `repeats[i]` copies along dim i, with leading repeats adding new dims (a
+ * copy, PyTorch's `repeat`; numpy's `tile`).
+ * @example
+ * torch.tensor([1, 2]).repeat(2, 2); // tensor([[1., 2., 1., 2.], [1., 2., 1., 2.]])
+ * @throws "Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor".
+ */
+export function repeat(x: Tensor, repeats: readonly number[]): Tensor {
+  const nd = x._shape.length;
+  if (repeats.length < nd)
+    throw new Error("Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor");
+  const lead = repeats.length - nd;
+  const out = noGrad(() => {
+    // View x as (1, s0, 1, s1, …), expand the 1s to the repeats, then copy into the tiled shape.
+    const interleaved: number[] = [];
+    const expanded: number[] = [];
+    const final: number[] = [];
+    repeats.forEach((r, i) => {
+      if (i < lead) {
+        interleaved.push(1);
+        expanded.push(r);
+        final.push(r);
+      } else {
+        const s = x._shape[i - lead];
+        interleaved.push(1, s);
+        expanded.push(r, s);
+        final.push(r * s);
+      }
+    });
+    return x.reshape(interleaved).expand(expanded).contiguous().view(final);
+  });
+  if (anyRequiresGrad(x)) record(RepeatBackward0, [x], out, [], repeats.slice());
   return out;
 }

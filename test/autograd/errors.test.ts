@@ -172,6 +172,7 @@ const CASES: Record<string, () => unknown> = {
   oneHotNegative: () => torch.F.oneHot(torch.tensor([-1n, 2n])),
   oneHotTooLarge: () => torch.F.oneHot(torch.tensor([1n, 2n]), 2),
   oneHotEmpty: () => torch.F.oneHot(torch.tensor([], { dtype: torch.int64 })),
+  repeatFewerDims: () => torch.ones(2, 3).repeat(2),
 };
 
 

@@ -86,6 +86,7 @@ export interface OpArgs {
   value?: number;
   eps?: number;
   num_classes?: number;
+  repeats?: number[];
 }
 
 /** One sample of an op. */

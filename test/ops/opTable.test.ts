@@ -147,6 +147,8 @@ const ROWS: OpRow[] = [
   d("F.normalize", (x, a) => torch.F.normalize(x[0], { p: a.p as number | undefined, dim: a.dim as number | undefined, eps: a.eps })),
   d("F.cosineSimilarity", (x, a) => torch.F.cosineSimilarity(x[0], x[1], { dim: a.dim as number | undefined, eps: a.eps })),
   forwardOnly("F.oneHot", (x, a) => torch.F.oneHot(x[0], a.num_classes)),
+  d("repeat", (x, a) => x[0].repeat(a.repeats as number[])),
+  forwardOnly("nonzero", (x) => x[0].nonzero()),
   // comparisons and logic: forward only
   forwardOnly("eq", (x, a) => torch.eq(x[0], other(x, a))),
   forwardOnly("ne", (x, a) => torch.ne(x[0], other(x, a))),
