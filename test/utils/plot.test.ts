@@ -129,6 +129,13 @@ describe("SVG output", () => {
     assert.match(svg, /stroke="#1f77b4"/);
     assert.match(svg, /stroke="#ff7f0e"/); // the second line takes the next colour of the cycle
   });
+
+  test("a point that is not finite breaks the line in two", () => {
+    const fig = plt.figure();
+    plt.plot([0, 1, 2, 3, 4, 5], [0, 1, NaN, 3, 4, Infinity]);
+    const runs = [...fig.toSVG().matchAll(/<polyline points="([^"]*)"[^>]*clip-path/g)].map((m) => m[1].split(" ").length);
+    assert.deepEqual(runs, [2, 2]);
+  });
 });
 
 describe("errors", () => {

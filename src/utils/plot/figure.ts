@@ -203,8 +203,17 @@ export class Axes {
     const py = (y: number) => box.y + box.height - ((y - y0) / (y1 - y0)) * box.height;
 
     for (const line of this.lines) {
-      const xy = line.xdata.flatMap((x, i) => [px(x), py(line.ydata[i])]);
-      canvas.polyline(xy, parseColor(line.color), (line.linewidth * 100) / 72, box);
+      // A point that is not finite breaks the line, as in matplotlib.
+      let run: number[] = [];
+      const flush = () => {
+        if (run.length >= 2) canvas.polyline(run, parseColor(line.color), (line.linewidth * 100) / 72, box);
+        run = [];
+      };
+      line.xdata.forEach((x, i) => {
+        if (Number.isFinite(x) && Number.isFinite(line.ydata[i])) run.push(px(x), py(line.ydata[i]));
+        else flush();
+      });
+      flush();
     }
     canvas.rect(box, null, BLACK);
     const axisBottom = Math.round(box.y + box.height);

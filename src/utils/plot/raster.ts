@@ -31,7 +31,6 @@ export class RasterCanvas implements Canvas {
     const reach = lineWidth / 2 + 0.5;
     for (let i = 0; i + 3 < xy.length; i += 2) {
       const [ax, ay, bx, by] = [xy[i], xy[i + 1], xy[i + 2], xy[i + 3]];
-      if (![ax, ay, bx, by].every(Number.isFinite)) continue; // matplotlib breaks a line at NaN
       const dx = bx - ax;
       const dy = by - ay;
       const lengthSquared = dx * dx + dy * dy;
