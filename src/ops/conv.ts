@@ -13,7 +13,7 @@
  * convolution (product, then col2im), and 1-D convolutions run as 2-D ones of height 1.
  */
 import { Tensor } from "../core/tensor.js";
-import { int32, int64 } from "../core/dtype.js";
+import { type DType, type TypedArray, int32, int64 } from "../core/dtype.js";
 import { numelOf, shapeStr } from "../core/shape.js";
 import { type OpDef, anyRequiresGrad, anyRequiresGradList, record } from "../autograd/function.js";
 import { isGradEnabled, noGrad } from "../autograd/gradMode.js";
@@ -68,10 +68,33 @@ function windowGeometry(image: readonly number[], kernel: Pair, p: ConvParams, g
   };
 }
 
+/**
+ * Column matrices that no graph keeps (the products of an unrecorded convolution read them once)
+ * live in one reused buffer per role, as PyTorch's caching allocator reuses freed blocks: a fresh
+ * array of up to tens of MB per call would be paged in by the OS and later collected by V8.
+ */
+type ScratchRole = "columns" | "columnGradient";
+const scratch = new Map<ScratchRole, TypedArray>();
+
+/** A contiguous tensor over the `role` buffer (grown when too small); valid until the next call for that role. */
+function scratchTensor(role: ScratchRole, shape: number[], dtype: DType): Tensor {
+  const n = numelOf(shape);
+  let buf = scratch.get(role);
+  if (!buf || buf.constructor !== dtype.arrayType || buf.length < n) {
+    buf = Tensor._output([n], dtype)._storage.data;
+    scratch.set(role, buf);
+  }
+  return Tensor._fromArray(buf.subarray(0, n), shape, dtype);
+}
+
 const Im2ColBackward0: OpDef<WindowGeometry> = { name: "Im2ColBackward0", backward: (ctx, g) => [fold(g, ctx.attrs)] };
-/** (N, C, H, W) → the (C·kH·kW, N·L) columns of `im2col`. */
-function unfold(image: Tensor, g: WindowGeometry): Tensor {
-  const out = Tensor._output([g.channels * g.kernelH * g.kernelW, g.batch * g.gridH * g.gridW], image.dtype);
+/**
+ * (N, C, H, W) → the (C·kH·kW, N·L) columns of `im2col`; `transient` when nothing will record
+ * the columns (they then live in the scratch buffer).
+ */
+function unfold(image: Tensor, g: WindowGeometry, transient = false): Tensor {
+  const shape = [g.channels * g.kernelH * g.kernelW, g.batch * g.gridH * g.gridW];
+  const out = transient ? scratchTensor("columns", shape, image.dtype) : Tensor._output(shape, image.dtype);
   backend().im2col(contiguousData(image), g, out._storage.data);
   if (anyRequiresGrad(image)) record(Im2ColBackward0, [image], out, [], g);
   return out;
@@ -115,7 +138,7 @@ const groupedColumns = (cols: Tensor, groups: number): Tensor => cols.view([grou
 function convForward(x: Tensor, w: Tensor, p: ConvParams, grid: Pair): Tensor {
   const [n] = x._shape;
   const [o, , kh, kw] = w._shape;
-  const cols = unfold(x, windowGeometry(x._shape, [kh, kw], p, grid));
+  const cols = unfold(x, windowGeometry(x._shape, [kh, kw], p, grid), !anyRequiresGrad(x, w));
   // (G, O/G, N·L) → (O, N, L) → (N, O, gh, gw): the product's rows are channels, not images.
   const y = bmm(weightMatrix(w, p.groups), groupedColumns(cols, p.groups));
   return y.view([o, n, grid[0] * grid[1]]).transpose(0, 1).reshape([n, o, grid[0], grid[1]]);
@@ -123,16 +146,24 @@ function convForward(x: Tensor, w: Tensor, p: ConvParams, grid: Pair): Tensor {
 
 /** The adjoint of `convForward` in `x`: a transposed convolution of `y` (N, O, gh, gw) onto `imageShape`. */
 function convAdjoint(y: Tensor, w: Tensor, p: ConvParams, imageShape: readonly number[]): Tensor {
-  const [, , gh, gw] = y._shape;
-  const [, , kh, kw] = w._shape;
-  const cols = bmm(weightMatrix(w, p.groups).transpose(1, 2), outputMatrix(y, p.groups));
+  const [n, , gh, gw] = y._shape;
+  const [, cg, kh, kw] = w._shape;
+  const wT = weightMatrix(w, p.groups).transpose(1, 2);
+  const ym = outputMatrix(y, p.groups);
+  let cols: Tensor;
+  if (anyRequiresGrad(y, w)) cols = bmm(wT, ym);
+  else {
+    // Unrecorded: the product goes straight into the scratch buffer, read once by col2im.
+    cols = scratchTensor("columnGradient", [p.groups, cg * kh * kw, n * gh * gw], y.dtype);
+    backend().bmm(wT, ym, cols);
+  }
   return fold(cols.view([cols._shape[0] * cols._shape[1], cols._shape[2]]), windowGeometry(imageShape, [kh, kw], p, [gh, gw]));
 }
 
 /** The gradient of `convForward` in `w`, from the image `x` and the output gradient `y`: one product sums over images and positions. */
 function convWeightGrad(x: Tensor, y: Tensor, wShape: readonly number[], p: ConvParams): Tensor {
   const [, , gh, gw] = y._shape;
-  const cols = unfold(x, windowGeometry(x._shape, [wShape[2], wShape[3]], p, [gh, gw]));
+  const cols = unfold(x, windowGeometry(x._shape, [wShape[2], wShape[3]], p, [gh, gw]), !anyRequiresGrad(x, y));
   return bmm(outputMatrix(y, p.groups), groupedColumns(cols, p.groups).transpose(1, 2)).reshape(wShape as number[]);
 }
 
