@@ -23,14 +23,16 @@ inline void valid_range(int64_t offset, int64_t stride, int64_t size, int64_t gr
 // Elements per task below which threading does not pay.
 constexpr int64_t kMinWork = 1 << 15;
 
-// Calls body(plane, tap, col, y0, y1, x0, x1, dy, dx) for each (n·C + c) plane and kernel tap
-// of one task's planes: tap counts the plane's taps, cols + col is where the tap's L values for
+// Calls body(plane, tap, col, y0, y1, x0, x1, dy, dx) for each kernel tap and (n·C + c) plane of
+// one task's channels: tap counts the channel's taps, cols + col is where the tap's L values for
 // image n sit (row (c·kH + i)·kW + j of the channels·kH·kW × batch·L column matrix, from n·L).
+// A channel's taps are visited in order, each over every image: one task owns a channel's image
+// planes and column rows, and a tap's valid ranges are worked out once for all images.
 template <typename F>
 void for_each_tap(const Window& g, const F& body) {
-  const int64_t planes = g.batch * g.channels, taps = g.kernelH * g.kernelW, L = g.gridH * g.gridW;
-  split_units(planes, taps * L, kMinWork, [&](int64_t p0, int64_t p1) {
-    for (int64_t p = p0; p < p1; p++)
+  const int64_t taps = g.kernelH * g.kernelW, L = g.gridH * g.gridW;
+  split_units(g.channels, taps * g.batch * L, kMinWork, [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; c++)
       for (int64_t i = 0; i < g.kernelH; i++) {
         const int64_t dy = i * g.dilationH - g.padTop;
         int64_t y0, y1;
@@ -39,11 +41,19 @@ void for_each_tap(const Window& g, const F& body) {
           const int64_t dx = j * g.dilationW - g.padLeft;
           int64_t x0, x1;
           valid_range(dx, g.strideW, g.width, g.gridW, x0, x1);
-          const int64_t n = p / g.channels, c = p % g.channels, tap = i * g.kernelW + j;
-          body(p, tap, ((c * taps + tap) * g.batch + n) * L, y0, y1, x0, x1, dy, dx);
+          const int64_t tap = i * g.kernelW + j, row = (c * taps + tap) * g.batch * L;
+          for (int64_t n = 0; n < g.batch; n++) body(n * g.channels + c, tap, row + n * L, y0, y1, x0, x1, dy, dx);
         }
       }
   });
+}
+
+// Short runs (deep layers' grids are a few positions wide) as plain loops, long ones as memset/memcpy.
+template <typename T>
+inline void zero(T* p, int64_t n) {
+  if (n >= 16) std::memset(static_cast<void*>(p), 0, size_t(n) * sizeof(T));
+  else
+    for (int64_t k = 0; k < n; k++) p[k] = T(0);
 }
 
 }  // namespace
@@ -55,17 +65,17 @@ void im2col(const T* image, const Window& g, T* cols) {
                       int64_t dx) {
     T* q = cols + col;
     const T* plane = image + p * H * W;
-    std::fill(q, q + y0 * gw, T(0));
+    zero(q, y0 * gw);
     for (int64_t oy = y0; oy < y1; oy++) {
       T* row = q + oy * gw;
       const T* line = plane + (oy * g.strideH + dy) * W + dx;
-      std::fill(row, row + x0, T(0));
-      if (sw == 1) std::memcpy(row + x0, line + x0, size_t(x1 - x0) * sizeof(T));
+      zero(row, x0);
+      if (sw == 1 && x1 - x0 >= 16) std::memcpy(row + x0, line + x0, size_t(x1 - x0) * sizeof(T));
       else
         for (int64_t ox = x0; ox < x1; ox++) row[ox] = line[ox * sw];
-      std::fill(row + x1, row + gw, T(0));
+      zero(row + x1, gw - x1);
     }
-    std::fill(q + y1 * gw, q + L, T(0));
+    zero(q + y1 * gw, L - y1 * gw);
   });
 }
 
@@ -76,7 +86,7 @@ void col2im(const T* cols, const Window& g, T* image) {
   for_each_tap(g, [&](int64_t p, int64_t tap, int64_t col, int64_t y0, int64_t y1, int64_t x0, int64_t x1, int64_t dy,
                       int64_t dx) {
     T* plane = image + p * H * W;
-    if (tap == 0) std::fill(plane, plane + H * W, T(0));  // first tap of the plane
+    if (tap == 0) std::fill(plane, plane + H * W, T(0));  // the plane's first tap: taps add in order, as in JS
     const T* q = cols + col;
     for (int64_t oy = y0; oy < y1; oy++) {
       const T* row = q + oy * gw;
