@@ -130,6 +130,13 @@ describe("SVG output", () => {
     assert.match(svg, /stroke="#ff7f0e"/); // the second line takes the next colour of the cycle
   });
 
+  test("only lines without a colour take the cycle's next one", () => {
+    const ax = plt.figure().gca();
+    ax.plot([0, 1], [0, 1], { color: "k" });
+    assert.deepEqual(ax.plot([0, 1], [1, 0])[0].color, "#1f77b4");
+    assert.deepEqual(ax.plot([0, 1], [1, 1])[0].color, "#ff7f0e");
+  });
+
   test("a point that is not finite breaks the line in two", () => {
     const fig = plt.figure();
     plt.plot([0, 1, 2, 3, 4, 5], [0, 1, NaN, 3, 4, Infinity]);

@@ -96,7 +96,8 @@ function dataLimits(values: readonly number[]): [number, number] {
     lo = Math.min(lo, v);
     hi = Math.max(hi, v);
   }
-  if (lo > hi) return [-0.055, 0.055]; // matplotlib's empty-axes limits, (0, 1) less its margins
+  if (lo > hi) return [0, 1]; // matplotlib's limits of empty axes
+  // A single value is widened by 5% of itself, or ±0.05 at zero (matplotlib's `nonsingular`).
   if (lo === hi) {
     const half = lo === 0 ? 0.05 : Math.abs(lo) * 0.05;
     [lo, hi] = [lo - half, hi + half];
@@ -133,6 +134,7 @@ export class Axes {
   private xlabelText = "";
   private ylabelText = "";
   private legendLocation: LegendLocation | null = null;
+  private cycleIndex = 0;
 
   /**
    * Plots `y` against `x` as a line; with only `x` given, plots it against 0, 1, 2…
@@ -150,7 +152,8 @@ export class Axes {
     else ys = toNumbers(y);
     if (xs.length !== ys.length)
       throw new Error(`x and y must have same first dimension, but have shapes (${xs.length},) and (${ys.length},)`);
-    const color = options.color ?? COLOR_CYCLE[this.lines.length % COLOR_CYCLE.length];
+    // As in matplotlib, only lines without a colour take (and advance) the cycle.
+    const color = options.color ?? COLOR_CYCLE[this.cycleIndex++ % COLOR_CYCLE.length];
     parseColor(color); // refuse a bad colour now rather than when drawing
     const line = new Line2D(xs, ys, options.label ?? "", color, options.linewidth ?? 1.5);
     this.lines.push(line);
@@ -191,14 +194,16 @@ export class Axes {
     const ys = this.lines.flatMap((l) => l.ydata);
     const [x0, x1] = dataLimits(xs);
     const [y0, y1] = dataLimits(ys);
-    const yTicks = ticks(y0, y1, Math.max(3, Math.min(9, Math.floor(cell.height / (3 * TEXT_HEIGHT)))));
-    const yTickWidth = Math.max(0, ...yTicks.labels.map((l) => textWidth(l) * FONT_SCALE));
-    const left = PAD + (this.ylabelText ? TEXT_HEIGHT + PAD : 0) + yTickWidth + PAD + TICK;
+    // At most 9 intervals, and room for the labels between ticks (wider along x, where they sit side by side).
+    const bins = (length: number, spacing: number) => Math.max(3, Math.min(9, Math.floor(length / spacing)));
+    const xTicks = ticks(x0, x1, bins(cell.width, 4 * TEXT_HEIGHT));
+    const yTicks = ticks(y0, y1, bins(cell.height, 3 * TEXT_HEIGHT));
+    const labelWidth = (labels: string[]) => Math.max(0, ...labels.map((l) => textWidth(l) * FONT_SCALE));
+    const left = PAD + (this.ylabelText ? TEXT_HEIGHT + PAD : 0) + labelWidth(yTicks.labels) + PAD + TICK;
     const bottom = TICK + PAD + TEXT_HEIGHT + (this.xlabelText ? PAD + TEXT_HEIGHT : 0) + PAD;
     const top = (this.titleText ? TEXT_HEIGHT + 2 * PAD : 0) + PAD;
-    const right = 2 * PAD + (FONT_SCALE * textWidth(yTicks.labels.at(-1) ?? "")) / 2;
+    const right = 2 * PAD + labelWidth(xTicks.labels) / 2; // the last x label may sit on the right edge
     const box: Rect = { x: cell.x + left, y: cell.y + top, width: cell.width - left - right, height: cell.height - top - bottom };
-    const xTicks = ticks(x0, x1, Math.max(3, Math.min(9, Math.floor(box.width / (4 * TEXT_HEIGHT)))));
     const px = (x: number) => box.x + ((x - x0) / (x1 - x0)) * box.width;
     const py = (y: number) => box.y + box.height - ((y - y0) / (y1 - y0)) * box.height;
 
