@@ -154,57 +154,65 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
   });
 }
 
-// binary(op, a, aOff, ars, acs, b, bOff, brs, bcs, out, outOff, rows, inner, p0)
+// binary(op, a, aOff, aps, ars, acs, b, bOff, bps, brs, bcs, out, outOff, planes, rows, inner, p0): planes of
+// a rows×inner grid, each operand read with its plane, row and column strides; out contiguous.
 napi_value Binary(napi_env env, napi_callback_info info) {
-  Args a(env, info, 14);
+  Args a(env, info, 17);
   napi_typedarray_type ta, tb, to;
   int64_t la = 0, lb = 0, lo = 0;
   const int64_t op = a.num(0);
   void* A = a.array(1, ta, la);
-  const int64_t aOff = a.num(2), ars = a.num(3), acs = a.num(4);
-  void* B = a.array(5, tb, lb);
-  const int64_t bOff = a.num(6), brs = a.num(7), bcs = a.num(8);
-  void* O = a.array(9, to, lo);
-  const int64_t oOff = a.num(10), rows = a.num(11), inner = a.num(12);
-  const double p0 = a.dbl(13);
+  const int64_t aOff = a.num(2), aps = a.num(3), ars = a.num(4), acs = a.num(5);
+  void* B = a.array(6, tb, lb);
+  const int64_t bOff = a.num(7), bps = a.num(8), brs = a.num(9), bcs = a.num(10);
+  void* O = a.array(11, to, lo);
+  const int64_t oOff = a.num(12), planes = a.num(13), rows = a.num(14), inner = a.num(15);
+  const double p0 = a.dbl(16);
   if (!a.ok) return nullptr;
   if (ta != tb || ta != to) return a.fail("kindling native: binary operands differ in type"), nullptr;
-  if (op < kAdd || op > kThresholdGrad || acs < 0 || bcs < 0 || ars < 0 || brs < 0 || rows < 0 || inner < 0)
+  if (op < kAdd || op > kThresholdGrad || acs < 0 || bcs < 0 || ars < 0 || brs < 0 || aps < 0 || bps < 0 ||
+      planes < 0 || rows < 0 || inner < 0)
     return a.fail("kindling native: bad binary arguments"), nullptr;
-  if (!in_bounds(la, aOff, {{rows, ars}, {inner, acs}}) || !in_bounds(lb, bOff, {{rows, brs}, {inner, bcs}}) ||
-      !span_ok(lo, oOff, static_cast<__int128>(rows) * inner))
+  if (!in_bounds(la, aOff, {{planes, aps}, {rows, ars}, {inner, acs}}) ||
+      !in_bounds(lb, bOff, {{planes, bps}, {rows, brs}, {inner, bcs}}) ||
+      !span_ok(lo, oOff, static_cast<__int128>(planes) * rows * inner))
     return a.fail("kindling native: binary index out of range"), nullptr;
+  const auto run = [&](auto* A, auto* B, auto* O) {
+    for (int64_t p = 0; p < planes; p++)
+      binary_2d(int(op), A + p * aps, ars, acs, B + p * bps, brs, bcs, O + p * rows * inner, rows, inner, p0);
+  };
   return guarded(env, [&] {
     if (ta == napi_float32_array)
-      binary_2d<float>(int(op), static_cast<float*>(A) + aOff, ars, acs, static_cast<float*>(B) + bOff, brs, bcs,
-                       static_cast<float*>(O) + oOff, rows, inner, p0);
+      run(static_cast<const float*>(A) + aOff, static_cast<const float*>(B) + bOff, static_cast<float*>(O) + oOff);
     else
-      binary_2d<double>(int(op), static_cast<double*>(A) + aOff, ars, acs, static_cast<double*>(B) + bOff, brs, bcs,
-                        static_cast<double*>(O) + oOff, rows, inner, p0);
+      run(static_cast<const double*>(A) + aOff, static_cast<const double*>(B) + bOff, static_cast<double*>(O) + oOff);
   });
 }
 
-// unary(op, x, xOff, xrs, xcs, out, outOff, rows, inner); op kCopy copies any 2-D layout.
+// unary(op, x, xOff, xps, xrs, xcs, out, outOff, planes, rows, inner): planes of a rows×inner grid;
+// op kCopy copies any such layout.
 napi_value Unary(napi_env env, napi_callback_info info) {
-  Args a(env, info, 9);
+  Args a(env, info, 11);
   napi_typedarray_type tx, to;
   int64_t lx = 0, lo = 0;
   const int64_t op = a.num(0);
   void* X = a.array(1, tx, lx);
-  const int64_t xOff = a.num(2), xrs = a.num(3), xcs = a.num(4);
-  void* O = a.array(5, to, lo);
-  const int64_t oOff = a.num(6), rows = a.num(7), inner = a.num(8);
+  const int64_t xOff = a.num(2), xps = a.num(3), xrs = a.num(4), xcs = a.num(5);
+  void* O = a.array(6, to, lo);
+  const int64_t oOff = a.num(7), planes = a.num(8), rows = a.num(9), inner = a.num(10);
   if (!a.ok) return nullptr;
   if (tx != to) return a.fail("kindling native: unary operands differ in type"), nullptr;
-  if (op < kExp || op > kCopy || xrs < 0 || xcs < 0 || rows < 0 || inner < 0)
+  if (op < kExp || op > kCopy || xps < 0 || xrs < 0 || xcs < 0 || planes < 0 || rows < 0 || inner < 0)
     return a.fail("kindling native: bad unary arguments"), nullptr;
-  if (!in_bounds(lx, xOff, {{rows, xrs}, {inner, xcs}}) || !span_ok(lo, oOff, static_cast<__int128>(rows) * inner))
+  if (!in_bounds(lx, xOff, {{planes, xps}, {rows, xrs}, {inner, xcs}}) ||
+      !span_ok(lo, oOff, static_cast<__int128>(planes) * rows * inner))
     return a.fail("kindling native: unary index out of range"), nullptr;
+  const auto run = [&](auto* X, auto* O) {
+    for (int64_t p = 0; p < planes; p++) unary_2d(int(op), X + p * xps, xrs, xcs, O + p * rows * inner, rows, inner);
+  };
   return guarded(env, [&] {
-    if (tx == napi_float32_array)
-      unary_2d<float>(int(op), static_cast<float*>(X) + xOff, xrs, xcs, static_cast<float*>(O) + oOff, rows, inner);
-    else
-      unary_2d<double>(int(op), static_cast<double*>(X) + xOff, xrs, xcs, static_cast<double*>(O) + oOff, rows, inner);
+    if (tx == napi_float32_array) run(static_cast<const float*>(X) + xOff, static_cast<float*>(O) + oOff);
+    else run(static_cast<const double*>(X) + xOff, static_cast<double*>(O) + oOff);
   });
 }
 

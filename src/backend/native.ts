@@ -4,8 +4,8 @@
  * from `native/` by `npm install`), reading and writing the tensors' typed arrays in place.
  *
  * It covers what dominates training time — matrix products (packed AVX-512/AVX2 GEMM on a
- * thread pool), add/sub/mul/div, exp/log/tanh/sigmoid/relu (any layout: grids of more than two
- * dims run as one call per 2-D grid), sums over one run of dims or over all dims but a middle
+ * thread pool), add/sub/mul/div, exp/log/tanh/sigmoid/relu (any layout: three dims, after
+ * merging, per native call), sums over one run of dims or over all dims but a middle
  * run (per-channel statistics), softmax and log-softmax
  * along the last dim, im2col/col2im (convolutions and their gradients), max pooling and its
  * gradient, on float32/float64 — and hands everything else, every other dtype or layout, and
@@ -38,18 +38,18 @@ export interface NativeAddon {
     C: FloatArray, cOff: number, batch: number, M: number, N: number, K: number,
   ): void;
   /**
-   * `out[r, j] = a[r·ars + j·acs] op b[r·brs + j·bcs]` (strides >= 0); op: add 0, sub 1, mul 2,
-   * div 3, addScaled 4 (`a + p0·b`), thresholdGrad 5 (`b <= 0 ? 0 : a`).
+   * `out[p, r, j] = a[p·aps + r·ars + j·acs] op b[p·bps + r·brs + j·bcs]` (strides >= 0); op: add 0,
+   * sub 1, mul 2, div 3, addScaled 4 (`a + p0·b`), thresholdGrad 5 (`b <= 0 ? 0 : a`).
    */
   binary(
-    op: number, a: FloatArray, aOff: number, ars: number, acs: number,
-    b: FloatArray, bOff: number, brs: number, bcs: number,
-    out: FloatArray, outOff: number, rows: number, inner: number, p0: number,
+    op: number, a: FloatArray, aOff: number, aps: number, ars: number, acs: number,
+    b: FloatArray, bOff: number, bps: number, brs: number, bcs: number,
+    out: FloatArray, outOff: number, planes: number, rows: number, inner: number, p0: number,
   ): void;
-  /** `out[r, j] = f(x[r·xrs + j·xcs])`; op: exp 0, log 1, tanh 2, sigmoid 3, relu 4, copy 5. */
+  /** `out[p, r, j] = f(x[p·xps + r·xrs + j·xcs])`; op: exp 0, log 1, tanh 2, sigmoid 3, relu 4, copy 5. */
   unary(
-    op: number, x: FloatArray, xOff: number, xrs: number, xcs: number,
-    out: FloatArray, outOff: number, rows: number, inner: number,
+    op: number, x: FloatArray, xOff: number, xps: number, xrs: number, xcs: number,
+    out: FloatArray, outOff: number, planes: number, rows: number, inner: number,
   ): void;
   /** Sums contiguous P×R×Q over R into P×Q, times `scale` (double accumulation, scaled before rounding; float32 may sum into float64). */
   sum(x: FloatArray, xOff: number, out: FloatArray, outOff: number, P: number, R: number, Q: number, scale: number): void;
@@ -159,17 +159,18 @@ function isFloat(t: Tensor): boolean {
 
 /**
  * A broadcast elementwise layout reduced to blocks: size-1 dims dropped, dims that are
- * contiguous in every operand merged. The last two dims form a rows×inner grid (`rows`,
- * `inner`, and per operand `rowStride`, `colStride`); any dims before them (`outer`, with
- * `outerStrides` per operand) are looped over, one native call per grid.
+ * contiguous in every operand merged. The last three dims form `planes` of a rows×inner grid
+ * (per operand: plane, row and column strides), one native call; any dims before them
+ * (`outer`, with `outerStrides` per operand) are looped over, one call per block.
  */
 interface Blocks {
   outer: number[];
   outerStrides: number[][];
+  planes: number;
   rows: number;
   inner: number;
-  rowStrides: number[];
-  colStrides: number[];
+  /** Per operand: [plane, row, column] strides. */
+  strides: number[][];
 }
 
 function blocks(shape: readonly number[], strides: number[][]): Blocks {
@@ -186,28 +187,28 @@ function blocks(shape: readonly number[], strides: number[][]): Blocks {
       for (let k = 0; k < strides.length; k++) st[k].push(strides[k][d]);
     }
   }
-  while (dims.length < 2) {
+  while (dims.length < 3) {
     dims.unshift(1);
     for (const s of st) s.unshift(0);
   }
-  const lead = dims.length - 2;
+  const lead = dims.length - 3;
   return {
     outer: dims.slice(0, lead),
     outerStrides: st.map((s) => s.slice(0, lead)),
-    rows: dims[lead],
-    inner: dims[lead + 1],
-    rowStrides: st.map((s) => s[lead]),
-    colStrides: st.map((s) => s[lead + 1]),
+    planes: dims[lead],
+    rows: dims[lead + 1],
+    inner: dims[lead + 2],
+    strides: st.map((s) => s.slice(lead)),
   };
 }
 
 /**
- * Calls `block(offsets, outOffset)` for each grid of `b`, with each operand's element offset
+ * Calls `block(offsets, outOffset)` for each block of `b`, with each operand's element offset
  * (from `base`) and the contiguous output's; outer dims are walked in row-major order.
  */
 function eachBlock(b: Blocks, base: number[], outBase: number, block: (offsets: number[], outOffset: number) => void): void {
   const count = b.outer.reduce((x, y) => x * y, 1);
-  const size = b.rows * b.inner;
+  const size = b.planes * b.rows * b.inner;
   const index = new Array<number>(b.outer.length).fill(0);
   const offsets = base.slice();
   for (let k = 0; k < count; k++) {
@@ -221,7 +222,7 @@ function eachBlock(b: Blocks, base: number[], outBase: number, block: (offsets: 
   }
 }
 
-/** Grids smaller than this go to the JS kernels when there are several of them: each native call costs ~0.2 µs. */
+/** Blocks smaller than this go to the JS kernels when there are several of them: each native call costs ~0.2 µs. */
 const MIN_BLOCK = 1024;
 
 /** Strides of `t` read at the broadcast `shape` (missing or size-1 dims read with stride 0). */
@@ -279,7 +280,7 @@ function makeBackend(n: NativeAddon): Backend {
   /** The layout's grids when native calls pay for them, else null. */
   function nativeBlocks(shape: readonly number[], strides: number[][]): Blocks | null {
     const b = blocks(shape, strides);
-    return b.outer.length === 0 || b.rows * b.inner >= MIN_BLOCK ? b : null;
+    return b.outer.length === 0 || b.planes * b.rows * b.inner >= MIN_BLOCK ? b : null;
   }
 
   function binary(op: BinaryKernel, a: Tensor, b: Tensor, out: Tensor, p0: number): void {
@@ -290,8 +291,9 @@ function makeBackend(n: NativeAddon): Backend {
     const g = nativeBlocks(shape, [stridesAt(a, shape), stridesAt(b, shape)]);
     if (g === null) return jsBackend.binary(op, a, b, out, p0);
     const ad = a._storage.data as FloatArray, bd = b._storage.data as FloatArray, od = out._storage.data as FloatArray;
+    const [as, bs] = g.strides;
     eachBlock(g, [a._offset, b._offset], out._offset, (o, outOffset) =>
-      n.binary(code, ad, o[0], g.rowStrides[0], g.colStrides[0], bd, o[1], g.rowStrides[1], g.colStrides[1], od, outOffset, g.rows, g.inner, p0),
+      n.binary(code, ad, o[0], as[0], as[1], as[2], bd, o[1], bs[0], bs[1], bs[2], od, outOffset, g.planes, g.rows, g.inner, p0),
     );
   }
 
@@ -300,7 +302,8 @@ function makeBackend(n: NativeAddon): Backend {
     const g = nativeBlocks(x._shape, [x._strides]);
     if (g === null) return false;
     const xd = x._storage.data as FloatArray;
-    eachBlock(g, [x._offset], outOffset, (o, at) => n.unary(code, xd, o[0], g.rowStrides[0], g.colStrides[0], out, at, g.rows, g.inner));
+    const [xs] = g.strides;
+    eachBlock(g, [x._offset], outOffset, (o, at) => n.unary(code, xd, o[0], xs[0], xs[1], xs[2], out, at, g.planes, g.rows, g.inner));
     return true;
   }
 
