@@ -105,7 +105,7 @@ export interface NativeThresholds {
 }
 
 /** The thresholds in effect (mutable: assign fields to tune). */
-export const nativeThresholds: NativeThresholds = { gemm: 2048, elementwise: 4096, transcendental: 256, reduce: 4096 };
+export const nativeThresholds: NativeThresholds = { gemm: 2048, elementwise: 1024, transcendental: 256, reduce: 256 };
 
 let addon: NativeAddon | null = null;
 let loadError: string | null = null;
