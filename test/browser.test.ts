@@ -2,7 +2,8 @@
  * The package's plain entry (`src/index.ts`, what bundlers take for browsers) runs where there is
  * no Node.js: bundled by esbuild for the browser platform, then run in a bare V8 context that has
  * no `process`, `Buffer`, `require` or `node:` modules — only `console`. It must bundle without
- * pulling a Node module and give the README's numbers and printing on the JS kernels.
+ * pulling a Node module and give the README's numbers and printing on the JS kernels, and draw
+ * a plot to PNG and SVG.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -39,8 +40,11 @@ test("the plain entry bundles for browsers and runs without Node's globals", asy
      model.call(torch.ones([4, 3])).sum().backward();
      opt.step();
      const after = model.call(torch.ones([4, 3])).sum().item();
-     console.log(torch.backends.current(), before > after);`,
+     console.log(torch.backends.current(), before > after);
+     torch.utils.plot.plot(x.detach().flatten(), y.detach().flatten());
+     const png = torch.utils.plot.gcf().toPNG();
+     console.log(String.fromCharCode(...png.subarray(1, 4)), torch.utils.plot.gcf().toSVG().includes("<polyline"));`,
     sandbox,
   );
-  assert.deepEqual(lines, ["tensor([[4.5000, 4.5000],\n        [4.5000, 4.5000]])", "AddBackward0", "js true"]);
+  assert.deepEqual(lines, ["tensor([[4.5000, 4.5000],\n        [4.5000, 4.5000]])", "AddBackward0", "js true", "PNG true"]);
 });
