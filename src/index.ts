@@ -30,6 +30,7 @@ export type { CreationOptions, RandomOptions, TensorData } from "./ops/creation.
 export {
   add, sub, mul, div, pow, ldexp, maximum, minimum, neg, exp, log, log1p, expm1, sin, cos, tan, tanh, sigmoid, relu,
   sqrt, rsqrt, abs, sign, square, reciprocal, clamp, floor, ceil, round, trunc, isnan, where, floorDivide, remainder,
+  sinh, cosh, asin, acos, atan, atan2, erf, log2, log10, isinf, isfinite,
   eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalXor, logicalNot, equal, allclose,
 } from "./ops/elementwise.js";
 export { sum, mean, prod, max, min, argmax, argmin, all, any, norm, std, logsumexp, cumsum, softmax, logSoftmax, variance as var } from "./ops/reduce.js";

@@ -12,7 +12,8 @@ export type UnaryKernel =
   | "copy" | "neg" | "exp" | "log" | "log1p" | "expm1" | "sin" | "cos" | "tan" | "tanh" | "sigmoid"
   | "relu" | "sqrt" | "rsqrt" | "abs" | "sign" | "square" | "reciprocal" | "clamp" | "powScalar"
   | "rpowScalar" | "logicalNot" | "floor" | "ceil" | "round" | "trunc" | "toBool" | "isnan"
-  | "reluGrad" | "leakyRelu" | "gelu" | "geluGrad" | "silu" | "softplus";
+  | "reluGrad" | "leakyRelu" | "gelu" | "geluGrad" | "silu" | "softplus"
+  | "erf" | "log2" | "log10" | "sinh" | "cosh" | "asin" | "acos" | "atan" | "isinf" | "isfinite";
 
 /** Elementwise two-input kernels (inputs broadcast to the output's shape). */
 export type BinaryKernel =

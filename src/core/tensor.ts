@@ -514,6 +514,70 @@ export class Tensor {
   tan(): Tensor {
     return ops.tan(this);
   }
+  /** Hyperbolic sine. */
+  sinh(): Tensor {
+    return ops.sinh(this);
+  }
+  /** Hyperbolic cosine. */
+  cosh(): Tensor {
+    return ops.cosh(this);
+  }
+  /** Inverse sine. */
+  asin(): Tensor {
+    return ops.asin(this);
+  }
+  /** Inverse cosine. */
+  acos(): Tensor {
+    return ops.acos(this);
+  }
+  /** Inverse tangent. */
+  atan(): Tensor {
+    return ops.atan(this);
+  }
+  /** The angle of the point (other, this), in the right quadrant. */
+  atan2(other: TensorOrScalar): Tensor {
+    return ops.atan2(this, other);
+  }
+  /** The error function. */
+  erf(): Tensor {
+    return ops.erf(this);
+  }
+  /** Base-2 logarithm. */
+  log2(): Tensor {
+    return ops.log2(this);
+  }
+  /** Base-10 logarithm. */
+  log10(): Tensor {
+    return ops.log10(this);
+  }
+  /** Rounds down. */
+  floor(): Tensor {
+    return ops.floor(this);
+  }
+  /** Rounds up. */
+  ceil(): Tensor {
+    return ops.ceil(this);
+  }
+  /** Rounds half to even. */
+  round(): Tensor {
+    return ops.round(this);
+  }
+  /** Rounds toward zero. */
+  trunc(): Tensor {
+    return ops.trunc(this);
+  }
+  /** Where the elements are NaN (bool). */
+  isnan(): Tensor {
+    return ops.isnan(this);
+  }
+  /** Where the elements are infinite (bool). */
+  isinf(): Tensor {
+    return ops.isinf(this);
+  }
+  /** Where the elements are finite (bool). */
+  isfinite(): Tensor {
+    return ops.isfinite(this);
+  }
   /** Hyperbolic tangent. */
   tanh(): Tensor {
     return ops.tanh(this);

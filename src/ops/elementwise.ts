@@ -8,6 +8,7 @@ import { broadcastShapes } from "../core/shape.js";
 import { backend, type BinaryKernel, type UnaryKernel } from "../backend/backend.js";
 import { type OpDef, anyRequiresGrad, record } from "../autograd/function.js";
 import { empty, operands, scalarTensor } from "./util.js";
+import { zerosLike } from "./creation.js";
 
 // ---------------------------------------------------------------- kernel runners
 
@@ -303,6 +304,80 @@ export function tan(x: Tensor): Tensor {
   return unaryFloatOp("tan", TanBackward0, x, "result");
 }
 
+const SinhBackward0: OpDef = { name: "SinhBackward0", backward: (ctx, g) => [g.mul(ctx.savedTensor(0).cosh())] };
+/** Hyperbolic sine. */
+export function sinh(x: Tensor): Tensor {
+  return unaryFloatOp("sinh", SinhBackward0, x, "input");
+}
+
+const CoshBackward0: OpDef = { name: "CoshBackward0", backward: (ctx, g) => [g.mul(ctx.savedTensor(0).sinh())] };
+/** Hyperbolic cosine. */
+export function cosh(x: Tensor): Tensor {
+  return unaryFloatOp("cosh", CoshBackward0, x, "input");
+}
+
+const AsinBackward0: OpDef = {
+  name: "AsinBackward0",
+  backward: (ctx, g) => [g.mul(sub(1, ctx.savedTensor(0).square()).rsqrt())],
+};
+/** Inverse sine (NaN outside [-1, 1]). */
+export function asin(x: Tensor): Tensor {
+  return unaryFloatOp("asin", AsinBackward0, x, "input");
+}
+
+const AcosBackward0: OpDef = {
+  name: "AcosBackward0",
+  backward: (ctx, g) => [g.mul(sub(1, ctx.savedTensor(0).square()).rsqrt()).neg()],
+};
+/** Inverse cosine (NaN outside [-1, 1]). */
+export function acos(x: Tensor): Tensor {
+  return unaryFloatOp("acos", AcosBackward0, x, "input");
+}
+
+const AtanBackward0: OpDef = { name: "AtanBackward0", backward: (ctx, g) => [g.div(ctx.savedTensor(0).square().add(1))] };
+/** Inverse tangent. */
+export function atan(x: Tensor): Tensor {
+  return unaryFloatOp("atan", AtanBackward0, x, "input");
+}
+
+const Atan2Backward0: OpDef = {
+  name: "Atan2Backward0",
+  backward: (ctx, g) => {
+    const a = ctx.savedTensor(0);
+    const b = ctx.savedTensor(1);
+    const scale = g.div(a.square().add(b.square()));
+    return [ctx.needsInputGrad(0) ? scale.mul(b) : null, ctx.needsInputGrad(1) ? scale.mul(a).neg() : null];
+  },
+};
+/** The angle of the point (b, a): atan(a / b) in the right quadrant, with broadcasting. */
+export function atan2(a: Tensor, b: TensorOrScalar): Tensor {
+  const [x, y, dt] = operands(a, b);
+  const out = runBinary("atan2", x, y, dt.isFloatingPoint ? dt : float32);
+  if (anyRequiresGrad(x, y)) record(Atan2Backward0, [x, y], out, [x, y], undefined);
+  return out;
+}
+
+const ErfBackward0: OpDef = {
+  name: "ErfBackward0",
+  backward: (ctx, g) => [g.mul(ctx.savedTensor(0).square().neg().exp().mul(2 / Math.sqrt(Math.PI)))],
+};
+/** The error function, 2/√π ∫₀ˣ e^(−t²) dt. */
+export function erf(x: Tensor): Tensor {
+  return unaryFloatOp("erf", ErfBackward0, x, "input");
+}
+
+const Log2Backward0: OpDef = { name: "Log2Backward0", backward: (ctx, g) => [g.div(ctx.savedTensor(0).mul(Math.LN2))] };
+/** Base-2 logarithm. */
+export function log2(x: Tensor): Tensor {
+  return unaryFloatOp("log2", Log2Backward0, x, "input");
+}
+
+const Log10Backward0: OpDef = { name: "Log10Backward0", backward: (ctx, g) => [g.div(ctx.savedTensor(0).mul(Math.LN10))] };
+/** Base-10 logarithm. */
+export function log10(x: Tensor): Tensor {
+  return unaryFloatOp("log10", Log10Backward0, x, "input");
+}
+
 const TanhBackward0: OpDef = {
   name: "TanhBackward0",
   backward: (ctx, g) => [g.mul(sub(1, ctx.savedTensor(0).square()))],
@@ -374,7 +449,11 @@ export function abs(x: Tensor): Tensor {
   return out;
 }
 
-const SignBackward0: OpDef = { name: "SignBackward0", backward: (_ctx, g) => [g.mul(0)] };
+/** The node of a piecewise-constant op: its gradient is zero (PyTorch's `zeros_like(grad)`). */
+function zeroGradient(name: string): OpDef {
+  return { name, backward: (_ctx, g) => [zerosLike(g)] };
+}
+const SignBackward0 = zeroGradient("SignBackward0");
 /** -1, 0 or +1 by sign. */
 export function sign(x: Tensor): Tensor {
   const out = runUnary("sign", x, x.dtype);
@@ -417,25 +496,42 @@ export function clamp(x: Tensor, min: number | null = null, max: number | null =
   return out;
 }
 
-/** Rounds down. No gradient (zero almost everywhere). */
+function rounding(kernel: UnaryKernel, def: OpDef, x: Tensor): Tensor {
+  const out = runUnary(kernel, x, x.dtype);
+  if (anyRequiresGrad(x)) record(def, [x], out, [], undefined);
+  return out;
+}
+const FloorBackward0 = zeroGradient("FloorBackward0");
+const CeilBackward0 = zeroGradient("CeilBackward0");
+const RoundBackward0 = zeroGradient("RoundBackward0");
+const TruncBackward0 = zeroGradient("TruncBackward0");
+/** Rounds down (a zero gradient, as in PyTorch). */
 export function floor(x: Tensor): Tensor {
-  return runUnary("floor", x, x.dtype);
+  return rounding("floor", FloorBackward0, x);
 }
-/** Rounds up. */
+/** Rounds up (a zero gradient). */
 export function ceil(x: Tensor): Tensor {
-  return runUnary("ceil", x, x.dtype);
+  return rounding("ceil", CeilBackward0, x);
 }
-/** Rounds half to even, as PyTorch. */
+/** Rounds half to even, as PyTorch (a zero gradient). */
 export function round(x: Tensor): Tensor {
-  return runUnary("round", x, x.dtype);
+  return rounding("round", RoundBackward0, x);
 }
-/** Rounds toward zero. */
+/** Rounds toward zero (a zero gradient). */
 export function trunc(x: Tensor): Tensor {
-  return runUnary("trunc", x, x.dtype);
+  return rounding("trunc", TruncBackward0, x);
 }
 /** True where x is NaN. */
 export function isnan(x: Tensor): Tensor {
   return runUnary("isnan", x, bool);
+}
+/** Where the elements are +∞ or −∞ (bool). */
+export function isinf(x: Tensor): Tensor {
+  return runUnary("isinf", x, bool);
+}
+/** Where the elements are neither infinite nor NaN (bool). */
+export function isfinite(x: Tensor): Tensor {
+  return runUnary("isfinite", x, bool);
 }
 
 // ---------------------------------------------------------------- selection

@@ -73,6 +73,16 @@ const unaryExpr: Record<UnaryKernel, string> = {
   geluGrad: "0.5 * (1 + erf(x * SQRT1_2)) + x * INV_SQRT_2PI * Math.exp(-0.5 * x * x)",
   silu: "x / (1 + Math.exp(-x))",
   softplus: "(x * p0 > p1 ? x : Math.log1p(Math.exp(x * p0)) / p0)",
+  erf: "erf(x)",
+  log2: "Math.log2(x)",
+  log10: "Math.log10(x)",
+  sinh: "Math.sinh(x)",
+  cosh: "Math.cosh(x)",
+  asin: "Math.asin(x)",
+  acos: "Math.acos(x)",
+  atan: "Math.atan(x)",
+  isinf: "(x === Infinity || x === -Infinity ? 1 : 0)",
+  isfinite: "(x - x === 0 ? 1 : 0)", // NaN and ±Infinity give NaN
 };
 
 const binaryExpr: Record<BinaryKernel, string> = {
