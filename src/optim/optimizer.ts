@@ -5,6 +5,7 @@
 import { Tensor } from "../core/tensor.js";
 import { enableGrad, noGrad } from "../autograd/gradMode.js";
 import { warnOnce } from "../utils/warn.js";
+import { formatPythonFloat } from "../core/format.js";
 
 /**
  * What every parameter group holds. Optimizers add their hyper-parameters
@@ -212,6 +213,36 @@ export abstract class Optimizer<H extends Hyper = Hyper, S extends object = obje
   }
 
   /**
+   * PyTorch's printed form: the class name, then each parameter group's hyper-parameters by
+   * their PyTorch names in sorted order, as Python values.
+   * @example
+   * console.log(String(new torch.optim.SGD(model.parameters(), { lr: 0.1 })));
+   * // SGD (
+   * // Parameter Group 0
+   * //     dampening: 0
+   * //     lr: 0.1
+   * //     …
+   * // )
+   */
+  toString(): string {
+    let out = `${this.constructor.name} (`;
+    this.paramGroups.forEach((group, i) => {
+      out += `\nParameter Group ${i}\n`;
+      const entries = Object.entries(group as unknown as Record<string, unknown>)
+        .filter(([key]) => key !== "params")
+        .map(([key, value]): [string, unknown] => [toSnakeCase(key), value])
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      for (const [key, value] of entries) out += `    ${key}: ${pythonValue(value)}\n`;
+    });
+    return `${out})`;
+  }
+
+  /** @internal Node's console.log prints PyTorch's form. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+
+  /**
    * The optimizer's state in PyTorch's structure (see `OptimizerStateDict`). Tensors are
    * shared with the optimizer, not copied, as in PyTorch.
    * @example
@@ -295,6 +326,15 @@ function copyStateValue(param: Tensor | null, value: unknown, keepDtype: boolean
   }
   if (Array.isArray(value)) return value.map((v) => copyStateValue(param, v, keepDtype));
   return value;
+}
+
+/** A hyper-parameter as Python prints it: integers as ints, tuples in parentheses, True/None. */
+function pythonValue(v: unknown): string {
+  if (v === null || v === undefined) return "None";
+  if (typeof v === "boolean") return v ? "True" : "False";
+  if (typeof v === "number") return Number.isInteger(v) ? String(v) : formatPythonFloat(v);
+  if (Array.isArray(v)) return `(${v.map(pythonValue).join(", ")}${v.length === 1 ? "," : ""})`;
+  return String(v);
 }
 
 function typeName(v: unknown): string {

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { inspect } from "node:util";
 import { describe, test } from "node:test";
 
 import * as torch from "../../src/index.js";
@@ -39,7 +40,14 @@ interface StateDictCase {
   paramsAfter: number[][];
 }
 
+interface ReprCase {
+  optimizer: "SGD" | "Adam" | "AdamW" | "RMSprop" | "Adagrad";
+  options: Record<string, number | boolean>;
+  repr: string;
+}
+
 interface Fixture {
+  reprs: ReprCase[];
   steps: number;
   params: FlatTensor[];
   coefs: FlatTensor[];
@@ -315,4 +323,15 @@ describe("state dicts have PyTorch's layout, and PyTorch's load into Kindling", 
       flatOf(params).forEach((p, i) => assertClose(p, c.paramsAfter[i], 1e-5, 1e-6, `param ${i}`));
     });
   }
+});
+
+describe("printed form", () => {
+  // PyTorch's repr without its implementation switches (foreach, fused…), which Kindling lacks.
+  for (const c of fixture.reprs)
+    test(`${c.optimizer} ${JSON.stringify(c.options)}`, () => {
+      const Optim = torch.optim[c.optimizer] as new (params: Tensor[], options: Record<string, number | boolean>) => torch.optim.Optimizer;
+      const opt = new Optim([torch.zeros([2], { requiresGrad: true })], c.options);
+      assert.equal(String(opt), c.repr);
+      assert.equal(inspect(opt), c.repr);
+    });
 });
