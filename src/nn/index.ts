@@ -26,6 +26,8 @@ export type { InplaceOptions } from "./layers/activation.js";
 export { Dropout } from "./layers/dropout.js";
 export { Flatten } from "./layers/flatten.js";
 export { Embedding } from "./layers/embedding.js";
+export { RNN, LSTM, GRU } from "./layers/rnn.js";
+export type { RNNOptions, SimpleRNNOptions } from "./layers/rnn.js";
 export type { EmbeddingLayerOptions } from "./layers/embedding.js";
 export { Sequential, ModuleList, ModuleDict } from "./layers/container.js";
 export {

@@ -173,6 +173,12 @@ const CASES: Record<string, () => unknown> = {
   oneHotTooLarge: () => torch.F.oneHot(torch.tensor([1n, 2n]), 2),
   oneHotEmpty: () => torch.F.oneHot(torch.tensor([], { dtype: torch.int64 })),
   repeatFewerDims: () => torch.ones(2, 3).repeat(2),
+  rnnInputSize: () => new torch.nn.LSTM(3, 2).call(torch.ones(4, 1, 5)),
+  lstmHiddenSize: () => new torch.nn.LSTM(3, 2).call(torch.ones(4, 1, 3), [torch.zeros(1, 1, 2), torch.zeros(2, 1, 2)]),
+  gruHiddenSize: () => new torch.nn.GRU(3, 2).call(torch.ones(4, 1, 3), torch.zeros(2, 1, 2)),
+  rnnInputDims: () => new torch.nn.GRU(3, 2).call(torch.ones(4, 1, 3, 2)),
+  gruUnbatchedHidden: () => new torch.nn.GRU(3, 2).call(torch.ones(4, 3), torch.zeros(1, 1, 2)),
+  lstmUnbatchedHidden: () => new torch.nn.LSTM(3, 2).call(torch.ones(4, 3), [torch.zeros(1, 1, 2), torch.zeros(1, 1, 2)]),
 };
 
 
