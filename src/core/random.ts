@@ -46,24 +46,18 @@ export class Generator {
 
   private twist(): void {
     const mt = this.mt;
-    for (let i = 0; i < N; i++) {
-      const y = (mt[i] & 0x80000000) | (mt[(i + 1) % N] & 0x7fffffff);
-      let v = mt[(i + M) % N] ^ (y >>> 1);
-      if (y & 1) v ^= 0x9908b0df;
-      mt[i] = v >>> 0;
-    }
+    // Three runs instead of `% N` on every index: i + M wraps at N - M, i + 1 at N - 1.
+    let i = 0;
+    for (; i < N - M; i++) mt[i] = mix(mt[i], mt[i + 1], mt[i + M]);
+    for (; i < N - 1; i++) mt[i] = mix(mt[i], mt[i + 1], mt[i + M - N]);
+    mt[N - 1] = mix(mt[N - 1], mt[0], mt[M - 1]);
     this.index = 0;
   }
 
   /** The next 32 random bits as an unsigned integer. */
   nextUint32(): number {
     if (this.index >= N) this.twist();
-    let y = this.mt[this.index++];
-    y ^= y >>> 11;
-    y ^= (y << 7) & 0x9d2c5680;
-    y ^= (y << 15) & 0xefc60000;
-    y ^= y >>> 18;
-    return y >>> 0;
+    return temper(this.mt[this.index++]);
   }
 
   /** A uniform float in [0, 1) with 24 random bits (float32 resolution). */
@@ -71,16 +65,10 @@ export class Generator {
     return (this.nextUint32() & 0xffffff) / 0x1000000;
   }
 
-  /** The next 64 random bits as `[high, low]` 32-bit halves (PyTorch's `random64`). */
-  private next64(): [number, number] {
-    const hi = this.nextUint32();
-    return [hi, this.nextUint32()];
-  }
-
-  /** A uniform double in [0, 1): the low 53 bits of 64 random bits, as PyTorch draws it. */
+  /** A uniform double in [0, 1): the low 53 bits of 64 random bits (PyTorch's `random64`), as PyTorch draws it. */
   nextDouble(): number {
-    const [hi, lo] = this.next64();
-    return ((hi & 0x1fffff) * 4294967296 + lo) / 9007199254740992;
+    const hi = this.nextUint32();
+    return ((hi & 0x1fffff) * 4294967296 + this.nextUint32()) / 9007199254740992;
   }
 
   /**
@@ -105,9 +93,25 @@ export class Generator {
   nextInt(low: number, high: number): number {
     const range = high - low;
     if (range < 0x100000000) return low + (this.nextUint32() % range);
-    const [hi, lo] = this.next64();
+    const hi = this.nextUint32();
+    const lo = this.nextUint32();
     return low + Number(((BigInt(hi) << 32n) | BigInt(lo)) % BigInt(range));
   }
+}
+
+/** One step of the twist: the new state word from words i, i + 1 and i + M. */
+function mix(a: number, b: number, c: number): number {
+  const y = (a & 0x80000000) | (b & 0x7fffffff);
+  return (c ^ (y >>> 1) ^ (y & 1 ? 0x9908b0df : 0)) >>> 0;
+}
+
+/** MT19937's output tempering of one state word, as an unsigned 32-bit integer. */
+function temper(y: number): number {
+  y ^= y >>> 11;
+  y ^= (y << 7) & 0x9d2c5680;
+  y ^= (y << 15) & 0xefc60000;
+  y ^= y >>> 18;
+  return y >>> 0;
 }
 
 /** The global generator used when none is passed. */

@@ -3,7 +3,7 @@
  * linear maps, activations, dropout, losses, padding, one-hot encoding and normalization.
  */
 import type { Tensor } from "../core/tensor.js";
-import { int64 } from "../core/dtype.js";
+import { float32, int64 } from "../core/dtype.js";
 import { defaultGenerator } from "../core/random.js";
 import { warnOnce } from "../utils/warn.js";
 import { addmm, matmul } from "../ops/linalg.js";
@@ -86,12 +86,14 @@ export function dropout(input: Tensor, p = 0.5, training = true): Tensor {
   if (p < 0 || p > 1) throw new Error(`dropout probability has to be between 0 and 1, but got ${p}`);
   if (p === 0 || !training || input.numel() === 0) return input;
   if (p === 1) return input.mul(scalarTensor(0, input.dtype));
-  // PyTorch: noise = bernoulli(1 - p), divided by 1 - p in the input's dtype.
+  // PyTorch: noise = bernoulli(1 - p), divided by 1 - p in the input's dtype. The kept entries
+  // hold 1 / (1 - p) with 1 - p rounded to the dtype first, as that division would.
   const keep = 1 - p;
   const mask = empty(input._shape.slice(), input.dtype);
   const m = mask._storage.data;
-  for (let i = 0; i < m.length; i++) m[i] = defaultGenerator.nextDouble() < keep ? 1 : 0;
-  return input.mul(mask.div(keep));
+  const scale = 1 / (input.dtype === float32 ? Math.fround(keep) : keep);
+  for (let i = 0; i < m.length; i++) m[i] = defaultGenerator.nextDouble() < keep ? scale : 0;
+  return input.mul(mask);
 }
 
 /** Options of `F.pad`. */
