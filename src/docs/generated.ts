@@ -181,7 +181,7 @@ export const DOCS: readonly DocEntry[] = [
   {"path":"Generator.initialSeed","kind":"method","module":"torch","text":"initialSeed(): number\n    The seed last set."},
   {"path":"Generator.nextUint32","kind":"method","module":"torch","text":"nextUint32(): number\n    The next 32 random bits as an unsigned integer."},
   {"path":"Generator.nextFloat","kind":"method","module":"torch","text":"nextFloat(): number\n    A uniform float in [0, 1) with 24 random bits (float32 resolution)."},
-  {"path":"Generator.nextDouble","kind":"method","module":"torch","text":"nextDouble(): number\n    A uniform double in [0, 1): the low 53 bits of 64 random bits, as PyTorch draws it."},
+  {"path":"Generator.nextDouble","kind":"method","module":"torch","text":"nextDouble(): number\n    A uniform double in [0, 1): the low 53 bits of 64 random bits (PyTorch's `random64`), as PyTorch draws it."},
   {"path":"Generator.nextNormal","kind":"method","module":"torch","text":"nextNormal(): number\n    A standard normal sample by Box–Muller in float64, caching the second value of each pair\n    (PyTorch's per-element normal, used for tensors under 16 elements)."},
   {"path":"Generator.nextInt","kind":"method","module":"torch","text":"nextInt(low: number, high: number): number\n    A uniform integer in [low, high)."},
   {"path":"manualSeed","kind":"function","module":"torch","text":"manualSeed(seed: number | bigint): Generator\n    Seeds the global generator (PyTorch's `torch.manual_seed`)."},
