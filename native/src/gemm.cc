@@ -31,7 +31,13 @@ template <typename T>
 struct Kernel {
   int MR, NR, KC, MC, NC;
   Ukr<T> ukr;
+  // Blocking for products at least kLargeProduct in M, N and K: a deeper K block halves how
+  // often each C tile is reloaded and stored (C rows a power of two apart conflict in L1), at
+  // the cost of a B micro-panel that no longer fits L1, which only large products repay.
+  int KCLarge = KC, MCLarge = MC;
 };
+
+constexpr int64_t kLargeProduct = 512;
 
 // ---- Portable micro-kernel -------------------------------------------------------------------
 
@@ -293,12 +299,15 @@ void ukr_d256(int64_t kc, const double* pa, const double* pb, int64_t ldb, doubl
 
 // ---- Kernel tables ---------------------------------------------------------------------------
 // KC·NR·sizeof(T) ≈ 32 KiB keeps the B panel in L1; MC·KC·sizeof(T) stays well inside L2.
+// Float AVX-512 products of 512 and more in every dim: KC 512, MC 84 measured 156 → 178–190
+// GFLOPS at n = 1024 on one core (and a few percent better at 256 and 512), and no better for
+// the thin products of training steps, which keep KC 256.
 
 #ifndef KINDLING_S512_KC
 #define KINDLING_S512_KC 256
 #define KINDLING_S512_MC 168
 #endif
-const Kernel<float> kS512{14, 32, KINDLING_S512_KC, KINDLING_S512_MC, 4096, ukr_s512};
+const Kernel<float> kS512{14, 32, KINDLING_S512_KC, KINDLING_S512_MC, 4096, ukr_s512, 512, 84};
 const Kernel<double> kD512{14, 16, 256, 112, 4096, ukr_d512};
 const Kernel<float> kS256{6, 16, 256, 96, 4096, ukr_s256};
 const Kernel<double> kD256{6, 8, 256, 96, 4096, ukr_d256};
@@ -383,8 +392,10 @@ void gemm_one(const Kernel<T>& kn, int64_t M, int64_t N, int64_t K, const T* A, 
   }
   const int MR = kn.MR, NR = kn.NR;
   Buffers<T>& buf = buffers<T>();
-  const int64_t kcMax = std::min<int64_t>(K, kn.KC);
-  const int64_t mcMax = std::min<int64_t>(M, kn.MC);
+  const bool large = M >= kLargeProduct && N >= kLargeProduct && K >= kLargeProduct;
+  const int64_t KC = large ? kn.KCLarge : kn.KC, MC = large ? kn.MCLarge : kn.MC;
+  const int64_t kcMax = std::min<int64_t>(K, KC);
+  const int64_t mcMax = std::min<int64_t>(M, MC);
   const int64_t ncMax = std::min<int64_t>(N, kn.NC);
   buf.a = Buffers<T>::grow(buf.a, buf.na, size_t((mcMax + MR - 1) / MR * MR) * kcMax);
   buf.b = Buffers<T>::grow(buf.b, buf.nb, size_t((ncMax + NR - 1) / NR * NR) * kcMax);
@@ -404,15 +415,15 @@ void gemm_one(const Kernel<T>& kn, int64_t M, int64_t N, int64_t K, const T* A, 
   for (int64_t jc = 0; jc < N; jc += kn.NC) {
     const int64_t nc = std::min<int64_t>(kn.NC, N - jc);
     const int64_t ncFull = nc / NR * NR;  // columns read in place when directB
-    for (int64_t pc = 0; pc < K; pc += kn.KC) {
-      const int64_t kc = std::min<int64_t>(kn.KC, K - pc);
+    for (int64_t pc = 0; pc < K; pc += KC) {
+      const int64_t kc = std::min<int64_t>(KC, K - pc);
       const T* Bblk = B + pc * sbk + jc * sbn;
       if (!directB)
         pack_b(NR, kc, nc, Bblk, sbk, sbn, buf.b);
       else if (ncFull < nc)
         pack_b(NR, kc, nc - ncFull, Bblk + ncFull, sbk, sbn, buf.b);
-      for (int64_t ic = 0; ic < M; ic += kn.MC) {
-        const int64_t mc = std::min<int64_t>(kn.MC, M - ic);
+      for (int64_t ic = 0; ic < M; ic += MC) {
+        const int64_t mc = std::min<int64_t>(MC, M - ic);
         pack_a(MR, mc, kc, A + ic * sam + pc * sak, sam, sak, buf.a);
         for (int64_t jr = 0; jr < nc; jr += NR) {
           const int nr = static_cast<int>(std::min<int64_t>(NR, nc - jr));

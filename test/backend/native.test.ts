@@ -160,7 +160,7 @@ describe("native backend", { skip }, () => {
 
   describe("bmm (GEMM)", () => {
     // Ragged around the AVX-512 (14×32 float, 14×16 double), AVX2 (6×16, 6×8) and portable
-    // (4×8) tiles, the K block (256) and the M block (96–168).
+    // (4×8) tiles, the K block (256; 512 for large float products) and the M block (84–168).
     const shapes: [number, number, number, number][] = [
       [1, 1, 1, 1], [1, 1, 37, 1], [1, 5, 1, 9], [1, 13, 17, 15], [1, 14, 32, 16], [1, 15, 33, 17],
       [1, 29, 7, 31], [2, 6, 8, 16], [3, 7, 255, 9], [1, 20, 257, 40], [1, 200, 70, 50], [5, 30, 12, 33],
@@ -210,6 +210,14 @@ describe("native backend", { skip }, () => {
               check(make([B, M, K], dtype, la), make([B, K, N], dtype, lb), `${threads} threads ${B}x${M}x${K}x${N} ${la}/${lb}`);
         });
       });
+
+    test("float32 products of 512+ in every dim (the deeper K block): ragged sizes, layouts, 1 and 2 threads", () => {
+      torch.manualSeed(3);
+      eachThreads((threads) => {
+        for (const [la, lb] of layouts.slice(0, 4))
+          check(make([1, 527, 1031], torch.float32, la), make([1, 1031, 515], torch.float32, lb), `${threads} threads 527x1031x515 ${la}/${lb}`);
+      });
+    });
 
     test("empty operands: zero-size dims write nothing, K = 0 writes zeros", () => {
       for (const dtype of DTYPES) {
