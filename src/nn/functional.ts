@@ -15,7 +15,7 @@ import { noGrad } from "../autograd/gradMode.js";
 
 export { relu } from "../ops/elementwise.js";
 export { softmax, logSoftmax } from "../ops/reduce.js";
-export { leakyRelu, gelu, silu, softplus, logsigmoid } from "../ops/activation.js";
+export { leakyRelu, gelu, silu, softplus, logsigmoid, elu, hardtanh, relu6 } from "../ops/activation.js";
 export type { SoftplusOptions } from "../ops/activation.js";
 export {
   conv1d, conv2d, convTranspose1d, convTranspose2d, maxPool2d, avgPool2d, adaptiveAvgPool2d, batchNorm, layerNorm,

@@ -21,10 +21,12 @@ export type { ConvLayerOptions, ConvTransposeLayerOptions } from "./layers/conv.
 export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from "./layers/pooling.js";
 export { _BatchNorm, BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm } from "./layers/normalization.js";
 export type { BatchNormLayerOptions, LayerNormLayerOptions, GroupNormLayerOptions } from "./layers/normalization.js";
-export { ReLU, LeakyReLU, GELU, SiLU, Tanh, Sigmoid, Softmax, LogSoftmax } from "./layers/activation.js";
+export { ReLU, LeakyReLU, GELU, SiLU, Tanh, Sigmoid, Softmax, LogSoftmax, ELU, Hardtanh, ReLU6, Softplus } from "./layers/activation.js";
 export type { InplaceOptions } from "./layers/activation.js";
 export { Dropout } from "./layers/dropout.js";
-export { Flatten } from "./layers/flatten.js";
+export { Flatten, Unflatten } from "./layers/flatten.js";
+export { ZeroPad2d, ConstantPad1d, ConstantPad2d } from "./layers/padding.js";
+export { CosineSimilarity } from "./layers/distance.js";
 export { Embedding } from "./layers/embedding.js";
 export { RNN, LSTM, GRU } from "./layers/rnn.js";
 export type { RNNOptions, SimpleRNNOptions } from "./layers/rnn.js";

@@ -1,6 +1,6 @@
 /**
- * Activation ops with their own autograd nodes: leaky ReLU, GELU, SiLU, softplus and
- * log-sigmoid. Each op's node (PyTorch's name + backward in differentiable tensor ops) sits
+ * Activation ops with their own autograd nodes: leaky ReLU, GELU, SiLU, softplus,
+ * log-sigmoid, ELU and hardtanh (ReLU6). Each op's node (PyTorch's name + backward in differentiable tensor ops) sits
  * right above its forward; relu, sigmoid and tanh live with the elementwise ops.
  */
 import type { Tensor } from "../core/tensor.js";
@@ -9,7 +9,7 @@ import { backend, type UnaryKernel } from "../backend/backend.js";
 import { type OpDef, anyRequiresGrad, record } from "../autograd/function.js";
 import { empty } from "./util.js";
 import { sub, where } from "./elementwise.js";
-
+import { noGrad } from "../autograd/gradMode.js";
 
 /** Runs a float-only kernel, refusing other dtypes with PyTorch's dispatch message. */
 function runFloatKernel(kernel: UnaryKernel, cpuName: string, x: Tensor, p0 = 0, p1 = 0): Tensor {
@@ -138,4 +138,57 @@ export function logsigmoid(x: Tensor): Tensor {
   const out = xd.clamp(null, 0).sub(xd.abs().neg().exp().log1p());
   if (anyRequiresGrad(x)) record(LogSigmoidBackward0, [x], out, [x], undefined);
   return out;
+}
+
+const EluBackward0: OpDef<number> = {
+  name: "EluBackward0",
+  // d/dx α(eˣ − 1) = α eˣ at and below zero, 1 above and at NaN (PyTorch's float32 kernel;
+  // its float64 kernel gives NaN there).
+  backward: (ctx, g) => {
+    const x = ctx.savedTensor(0);
+    return [where(x.le(0), g.mul(x.exp().mul(ctx.attrs)), g)];
+  },
+};
+/**
+ * Exponential linear unit: `x` where positive, `alpha · (eˣ − 1)` elsewhere (PyTorch's `F.elu`).
+ * @example
+ * F.elu(torch.tensor([-1, 2])); // tensor([-0.6321,  2.0000])
+ */
+export function elu(x: Tensor, alpha = 1): Tensor {
+  if (!x.dtype.isFloatingPoint) throw new Error(`"elu_cpu" not implemented for '${x.dtype.scalarType}'`);
+  const out = noGrad(() => where(x.le(0), x.exp().sub(1).mul(alpha), x));
+  if (anyRequiresGrad(x)) record(EluBackward0, [x], out, [x], alpha);
+  return out;
+}
+
+const HardtanhBackward0: OpDef<[number, number]> = {
+  name: "HardtanhBackward0",
+  // The gradient passes strictly inside (min, max) only; NaN gets none (PyTorch's float64 kernel;
+  // its float32 kernel passes it).
+  backward: (ctx, g) => {
+    const x = ctx.savedTensor(0);
+    const [lo, hi] = ctx.attrs;
+    return [where(x.gt(lo).logicalAnd(x.lt(hi)), g, 0)];
+  },
+};
+/**
+ * Clamps into [minVal, maxVal] (PyTorch's `F.hardtanh`; its gradient is zero at the bounds, where
+ * `clamp`'s is not).
+ * @example
+ * F.hardtanh(torch.tensor([-3, 0.5, 3])); // tensor([-1.0000,  0.5000,  1.0000])
+ */
+export function hardtanh(x: Tensor, minVal = -1, maxVal = 1): Tensor {
+  const out = noGrad(() => x.clamp(minVal, maxVal));
+  if (anyRequiresGrad(x)) record(HardtanhBackward0, [x], out, [x], [minVal, maxVal]);
+  return out;
+}
+
+/**
+ * `min(max(x, 0), 6)`, a hardtanh into [0, 6] (PyTorch's `F.relu6`; the node is
+ * HardtanhBackward0).
+ * @example
+ * F.relu6(torch.tensor([-1, 3, 8])); // tensor([0., 3., 6.])
+ */
+export function relu6(x: Tensor): Tensor {
+  return hardtanh(x, 0, 6);
 }

@@ -2,8 +2,9 @@
  * Every layer and loss module called as a module, against PyTorch: the module is built with
  * the same options, loaded with the fixture's state dict, called on the fixture's inputs in
  * training or evaluation mode, and backward runs with the fixture's output gradient. Output,
- * grad_fn, input and parameter gradients and the state afterwards (running statistics) come
- * from `/usr/bin/python3 scripts/fixtures/nnModules.py` (test/fixtures/nnModules.json).
+ * printed form, grad_fn, input and parameter gradients and the state afterwards (running
+ * statistics) come from `/usr/bin/python3 scripts/fixtures/nnModules.py`
+ * (test/fixtures/nnModules.json).
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -32,6 +33,7 @@ interface ModuleCase {
   inputGrads: (Encoded | null)[];
   paramGrads: Record<string, Encoded>;
   stateAfter: Record<string, Encoded>;
+  repr: string;
 }
 
 const cases = JSON.parse(readFileSync(new URL("../fixtures/nnModules.json", import.meta.url), "utf8")) as ModuleCase[];
@@ -65,6 +67,16 @@ const MODULES: Record<string, () => nn.Module> = {
   Identity: () => new nn.Sequential(new nn.Identity()),
   ReLU: () => new nn.ReLU(),
   LeakyReLU: () => new nn.LeakyReLU(0.2),
+  ELU: () => new nn.ELU(),
+  "ELU alpha": () => new nn.ELU(0.5),
+  Hardtanh: () => new nn.Hardtanh(-1.5, 0.5),
+  ReLU6: () => new nn.ReLU6(),
+  Softplus: () => new nn.Softplus(2, 1),
+  Unflatten: () => new nn.Unflatten(1, [2, 3]),
+  ZeroPad2d: () => new nn.ZeroPad2d([1, 0, 2, 1]),
+  ConstantPad2d: () => new nn.ConstantPad2d(2, 3.5),
+  ConstantPad1d: () => new nn.ConstantPad1d([1, 2], -1),
+  CosineSimilarity: () => new nn.CosineSimilarity({ dim: 0 }),
   GELU: () => new nn.GELU(),
   SiLU: () => new nn.SiLU(),
   Tanh: () => new nn.Tanh(),
@@ -101,6 +113,7 @@ describe("layer and loss modules match PyTorch (float64, forward and backward)",
       const make = MODULES[c.name];
       assert.ok(make, `no module for case ${c.name}`);
       const m = make().to(float64);
+      assert.equal(String(m), c.repr, "printed form");
       m.loadStateDict(new Map(Object.entries(c.state).map(([k, v]) => [k, decode(v)])));
       m.train(c.train);
       const inputs = c.inputs.map((e) => (e.dtype === "float64" ? decode(e).requiresGrad_() : decode(e)));

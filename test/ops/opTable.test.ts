@@ -162,6 +162,9 @@ const ROWS: OpRow[] = [
   forwardOnly("isfinite", (x) => x[0].isfinite()),
   d("floor", (x) => x[0].floor(), false),
   d("round", (x) => x[0].round(), false),
+  d("F.elu", (x, a) => torch.F.elu(x[0], a.alpha)),
+  d("F.hardtanh", (x, a) => torch.F.hardtanh(x[0], a.min as number, a.max as number), false),
+  d("F.relu6", (x) => torch.F.relu6(x[0]), false),
   // comparisons and logic: forward only
   forwardOnly("eq", (x, a) => torch.eq(x[0], other(x, a))),
   forwardOnly("ne", (x, a) => torch.ne(x[0], other(x, a))),

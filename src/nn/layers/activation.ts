@@ -2,7 +2,7 @@
 import type { Tensor } from "../../core/tensor.js";
 import { relu, sigmoid, tanh } from "../../ops/elementwise.js";
 import { inplace } from "../../ops/inplace.js";
-import { gelu, leakyRelu, logSoftmax, silu, softmax } from "../functional.js";
+import { elu, gelu, hardtanh, leakyRelu, logSoftmax, silu, softmax, softplus } from "../functional.js";
 import { warnOnce } from "../../utils/warn.js";
 import { Module } from "../module.js";
 import { pyFloat } from "./repr.js";
@@ -173,5 +173,96 @@ export class LogSoftmax extends Module {
 
   override extraRepr(): string {
     return `dim=${this.dim ?? "None"}`;
+  }
+}
+
+/**
+ * Exponential linear unit, `alpha · (eˣ − 1)` below zero (PyTorch's `nn.ELU`).
+ * @example
+ * String(new nn.ELU()); // "ELU(alpha=1.0)"
+ */
+export class ELU extends Module {
+  /** Scale of the negative part. */
+  readonly alpha: number;
+
+  constructor(alpha = 1) {
+    super();
+    this.alpha = alpha;
+  }
+
+  override forward(input: Tensor): Tensor {
+    return elu(input, this.alpha);
+  }
+
+  override extraRepr(): string {
+    return `alpha=${pyFloat(this.alpha)}`;
+  }
+}
+
+/**
+ * Clamps into [minVal, maxVal] with a zero gradient at the bounds (PyTorch's `nn.Hardtanh`).
+ * @example
+ * String(new nn.Hardtanh()); // "Hardtanh(min_val=-1.0, max_val=1.0)"
+ */
+export class Hardtanh extends Module {
+  /** Lower bound. */
+  readonly minVal: number;
+  /** Upper bound. */
+  readonly maxVal: number;
+
+  constructor(minVal = -1, maxVal = 1) {
+    super();
+    if (maxVal <= minVal) throw new Error("max_val must be greater than min_val");
+    this.minVal = minVal;
+    this.maxVal = maxVal;
+  }
+
+  override forward(input: Tensor): Tensor {
+    return hardtanh(input, this.minVal, this.maxVal);
+  }
+
+  override extraRepr(): string {
+    return `min_val=${pyFloat(this.minVal)}, max_val=${pyFloat(this.maxVal)}`;
+  }
+}
+
+/**
+ * `min(max(x, 0), 6)` (PyTorch's `nn.ReLU6`).
+ * @example
+ * String(new nn.ReLU6()); // "ReLU6()"
+ */
+export class ReLU6 extends Hardtanh {
+  constructor() {
+    super(0, 6);
+  }
+
+  override extraRepr(): string {
+    return "";
+  }
+}
+
+/**
+ * Smooth ReLU `log(1 + exp(beta·x)) / beta`, linear above `threshold` (PyTorch's `nn.Softplus`).
+ * @example
+ * String(new nn.Softplus()); // "Softplus(beta=1, threshold=20)"
+ */
+export class Softplus extends Module {
+  /** Sharpness. */
+  readonly beta: number;
+  /** Where it turns linear. */
+  readonly threshold: number;
+
+  constructor(beta = 1, threshold = 20) {
+    super();
+    this.beta = beta;
+    this.threshold = threshold;
+  }
+
+  override forward(input: Tensor): Tensor {
+    return softplus(input, { beta: this.beta, threshold: this.threshold });
+  }
+
+  override extraRepr(): string {
+    return `beta=${this.beta}, threshold=${this.threshold}`;
   }
 }
