@@ -38,3 +38,4 @@ export {
 export type { ClassificationLossOptions } from "./layers/loss.js";
 export * as functional from "./functional.js";
 export * as init from "./init.js";
+export * as utils from "./utils.js";

@@ -178,6 +178,11 @@ const CASES: Record<string, () => unknown> = {
   gruHiddenSize: () => new torch.nn.GRU(3, 2).call(torch.ones(4, 1, 3), torch.zeros(2, 1, 2)),
   rnnInputDims: () => new torch.nn.GRU(3, 2).call(torch.ones(4, 1, 3, 2)),
   gruUnbatchedHidden: () => new torch.nn.GRU(3, 2).call(torch.ones(4, 3), torch.zeros(1, 1, 2)),
+  clipGradNormNonfinite: () => {
+    const p = new torch.nn.Parameter(torch.ones(2));
+    p.grad = torch.tensor([Infinity, 1]);
+    torch.nn.utils.clipGradNorm_([p], 1, { errorIfNonfinite: true });
+  },
   lstmUnbatchedHidden: () => new torch.nn.LSTM(3, 2).call(torch.ones(4, 3), [torch.zeros(1, 1, 2), torch.zeros(1, 1, 2)]),
 };
 
