@@ -120,8 +120,6 @@ export interface Backend {
   im2col(image: TypedArray, g: WindowGeometry, cols: TypedArray): void;
   /** col2im, the adjoint of `im2col`: `image` is overwritten with the sum of the column entries over each position. */
   col2im(cols: TypedArray, g: WindowGeometry, image: TypedArray): void;
-  /** `out[n][c][p] += bias[c]` over `batch × channels × size` values, in place. */
-  addChannelBias(out: TypedArray, bias: TypedArray, batch: number, channels: number, size: number): void;
   /**
    * Max pooling over `batch·channels` planes: each window's largest value and its index in the
    * plane (`y·width + x`); ties keep the first index and NaN wins, as in PyTorch.

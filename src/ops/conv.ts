@@ -285,7 +285,11 @@ function convolution(x: Tensor, w: Tensor, b: Tensor | null, attrs: ConvAttrs, o
     ? convAdjoint(x4, w4, params, [outShape[0], outShape[1], ...grid])
     : convForward(x4, w4, params, grid);
   const result = owned(out, outShape);
-  if (b) backend().addChannelBias(result._storage.data, contiguousData(b), outShape[0], outShape[1], numelOf(outShape.slice(2)));
+  if (b) {
+    // out[n][c][…] += bias[c], in place: one broadcast add, which the native backend runs as one call.
+    const planes = result.view([outShape[0], outShape[1], numelOf(outShape.slice(2))]);
+    backend().binary("add", planes, b.detach().reshape([1, outShape[1], 1]).expand(planes._shape), planes, 1);
+  }
   if (anyRequiresGrad(x, w, b))
     record(ConvolutionBackward0, [x, w, b], result, [w.requiresGrad ? x : null, x.requiresGrad ? w : null], attrs);
   return result;

@@ -74,16 +74,6 @@ export function col2im(cols: TypedArray, g: WindowGeometry, image: TypedArray): 
   }
 }
 
-/** `out[n][c][p] += bias[c]` over `batch × channels × size` values, in place. */
-export function addChannelBias(out: TypedArray, bias: TypedArray, batch: number, channels: number, size: number): void {
-  let q = 0;
-  for (let n = 0; n < batch; n++)
-    for (let c = 0; c < channels; c++) {
-      const v = bias[c];
-      for (let k = 0; k < size; k++) out[q++] += v;
-    }
-}
-
 /**
  * Max pooling over `batch·channels` planes: the largest value of each window and its index in
  * the plane (`y·width + x`). Ties keep the first index, as in PyTorch.

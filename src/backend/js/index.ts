@@ -4,7 +4,7 @@ import { binary, copyTo, unary } from "./elementwise.js";
 import { argReduce, cumsum, reduce, softmax } from "./reduce.js";
 import { bmm } from "./matmul.js";
 import {
-  addChannelBias, col2im, gatherPlanes, gatherRows, im2col, maxPool2d, scatterAddPlanes, scatterAddRows, windowAverage,
+  col2im, gatherPlanes, gatherRows, im2col, maxPool2d, scatterAddPlanes, scatterAddRows, windowAverage,
   windowAverageBackward,
 } from "./conv.js";
 import { batchNormApply, batchNormBackward, batchNormSums } from "./normalization.js";
@@ -13,6 +13,6 @@ import { batchNormApply, batchNormBackward, batchNormSums } from "./normalizatio
 export const jsBackend: Backend = {
   name: "js",
   unary, binary, reduce, argReduce, cumsum, bmm, copyTo, softmax,
-  im2col, col2im, addChannelBias, maxPool2d, scatterAddPlanes, gatherPlanes, windowAverage, windowAverageBackward,
+  im2col, col2im, maxPool2d, scatterAddPlanes, gatherPlanes, windowAverage, windowAverageBackward,
   gatherRows, scatterAddRows, batchNormApply, batchNormSums, batchNormBackward,
 };
