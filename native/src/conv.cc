@@ -99,9 +99,42 @@ void col2im(const T* cols, const Window& g, T* image) {
   });
 }
 
+// One tap of a max-pooling window: NaN wins, a later NaN takes over, ties keep the first.
+template <typename T>
+inline void pool_tap(T v, int64_t at, T& best, int64_t& bestIndex) {
+  const bool take = (v > best) | (v != v);
+  best = take ? v : best;
+  bestIndex = take ? at : bestIndex;
+}
+
 template <typename T>
 void max_pool2d(const T* image, const Window& g, T* out, double* indices) {
   const int64_t H = g.height, W = g.width, perPlane = g.gridH * g.gridW;
+  if (g.kernelH == 2 && g.kernelW == 2 && g.strideH == 2 && g.strideW == 2 && g.padTop == 0 && g.padLeft == 0 &&
+      g.dilationH == 1 && g.dilationW == 1 && 2 * g.gridH <= H && 2 * g.gridW <= W) {
+    // The common 2×2, stride-2 window with every tap inside the image: four taps, no bounds.
+    split_units(g.batch * g.channels, perPlane * 4, kMinWork, [&](int64_t p0, int64_t p1) {
+      for (int64_t p = p0; p < p1; p++) {
+        const T* plane = image + p * H * W;
+        int64_t q = p * perPlane;
+        for (int64_t oy = 0; oy < g.gridH; oy++) {
+          const int64_t top = 2 * oy * W;
+          for (int64_t ox = 0; ox < g.gridW; ox++, q++) {
+            const int64_t a = top + 2 * ox;
+            T best = -std::numeric_limits<T>::infinity();
+            int64_t bestIndex = a;
+            pool_tap(plane[a], a, best, bestIndex);
+            pool_tap(plane[a + 1], a + 1, best, bestIndex);
+            pool_tap(plane[a + W], a + W, best, bestIndex);
+            pool_tap(plane[a + W + 1], a + W + 1, best, bestIndex);
+            out[q] = best;
+            indices[q] = double(bestIndex);
+          }
+        }
+      }
+    });
+    return;
+  }
   split_units(g.batch * g.channels, perPlane * g.kernelH * g.kernelW, kMinWork, [&](int64_t p0, int64_t p1) {
     for (int64_t p = p0; p < p1; p++) {
       const T* plane = image + p * H * W;
@@ -118,12 +151,7 @@ void max_pool2d(const T* image, const Window& g, T* out, double* indices) {
           int64_t bestIndex = y0 * W + x0;
           for (int64_t y = y0; y < y1; y += g.dilationH)
             for (int64_t x = x0; x < x1; x += g.dilationW) {
-              const T v = plane[y * W + x];
-              // NaN wins, and a later NaN takes over, as in PyTorch's kernel.
-              if (v > best || v != v) {
-                best = v;
-                bestIndex = y * W + x;
-              }
+              pool_tap(plane[y * W + x], y * W + x, best, bestIndex);
             }
           out[q] = best;
           indices[q] = double(bestIndex);

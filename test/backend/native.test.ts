@@ -636,6 +636,29 @@ describe("native backend", { skip }, () => {
       });
 
     for (const dtype of DTYPES)
+      test(`${dtype.name}: max pooling's 2×2 stride-2 path (odd sizes, ties, NaN) equals JS`, () => {
+        for (const [batch, channels, height, width] of [[3, 5, 7, 9], [2, 4, 28, 28], [1, 1, 2, 2]]) {
+          const g = {
+            batch, channels, height, width, kernelH: 2, kernelW: 2, strideH: 2, strideW: 2, padTop: 0, padLeft: 0,
+            dilationH: 1, dilationW: 1, gridH: Math.floor(height / 2), gridW: Math.floor(width / 2),
+          };
+          const image = fill(arrayOf(dtype, batch * channels * height * width)).map((v) => Math.round(v)); // ties
+          image[3] = Number.NaN;
+          image[image.length - 1] = Number.NaN;
+          const n = batch * channels * g.gridH * g.gridW;
+          const outRef = arrayOf(dtype, n), outGot = arrayOf(dtype, n).fill(Number.NaN);
+          const idxRef = new Float64Array(n), idxGot = new Float64Array(n).fill(-1);
+          jsBackend.maxPool2d(image, g, outRef, idxRef);
+          for (const threads of [1, 2]) {
+            setNumThreads(threads);
+            forced(() => native!.maxPool2d(image, g, outGot, idxGot));
+            assert.deepEqual(outGot, outRef, `values ${batch}x${channels}x${height}x${width}, ${threads} threads`);
+            assert.deepEqual(idxGot, idxRef, `indices ${batch}x${channels}x${height}x${width}, ${threads} threads`);
+          }
+        }
+      });
+
+    for (const dtype of DTYPES)
       test(`${dtype.name}: max pooling, its gradient, NaN and ties, 1 and 2 threads`, () => {
         eachGeometry(12, true, (g, label, rnd, trial) => {
           const image = fill(arrayOf(dtype, g.batch * g.channels * g.height * g.width)).map((v) => Math.round(v)); // ties
