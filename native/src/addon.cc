@@ -459,6 +459,33 @@ napi_value SetNumThreads(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+// bernoulli(state (Uint32Array of 624 words), index, out, p, value) -> the next index
+napi_value Bernoulli(napi_env env, napi_callback_info info) {
+  Args a(env, info, 5);
+  if (!a.ok) return nullptr;
+  napi_typedarray_type stateType;
+  size_t stateLength = 0, byteOffset = 0;
+  void* state = nullptr;
+  napi_value buffer;
+  bool isArray = false;
+  if (napi_is_typedarray(env, a.argv[0], &isArray) != napi_ok || !isArray ||
+      napi_get_typedarray_info(env, a.argv[0], &stateType, &stateLength, &state, &buffer, &byteOffset) != napi_ok ||
+      stateType != napi_uint32_array || stateLength != 624)
+    return a.fail("kindling native: bernoulli expects a 624-word Uint32Array state"), nullptr;
+  const int64_t index = a.num(1);
+  napi_typedarray_type outType;
+  int64_t n = 0;
+  void* out = a.array(2, outType, n);
+  const double p = a.dbl(3), value = a.dbl(4);
+  if (!a.ok) return nullptr;
+  if (index < 0 || index > 625) return a.fail("kindling native: bernoulli state index out of range"), nullptr;
+  uint32_t* mt = static_cast<uint32_t*>(state);
+  const int64_t next = outType == napi_float32_array
+                           ? bernoulli_fill<float>(mt, index, static_cast<float*>(out), n, p, static_cast<float>(value))
+                           : bernoulli_fill<double>(mt, index, static_cast<double*>(out), n, p, value);
+  return make_int(env, next);
+}
+
 napi_value GetNumThreads(napi_env env, napi_callback_info) { return make_int(env, get_num_threads()); }
 
 napi_value GetIsa(napi_env env, napi_callback_info) {
@@ -518,6 +545,7 @@ NAPI_MODULE_INIT() {
              {"col2im", Im2colOrCol2im<false>},
              {"maxPool2d", MaxPool2d},
              {"scatterAddPlanes", ScatterAddPlanes},
+             {"bernoulli", Bernoulli},
              {"setNumThreads", SetNumThreads},
              {"getNumThreads", GetNumThreads},
              {"isa", GetIsa},

@@ -151,4 +151,14 @@ template <typename T>
 void batch_norm_backward(const T* x, const T* grad, int64_t A, int64_t C, int64_t R, const T* mean, const T* invstd,
                          const T* weight, const T* m1, const T* m2, T* out);
 
+// ---- Random draws ------------------------------------------------------------------------------
+
+/**
+ * out[i] = value with probability p, else 0, for i < n: one 53-bit double per element from the
+ * MT19937 state `mt` (624 words, twisted in place when used up) starting at word `index`.
+ * Returns the index of the next unused word.
+ */
+template <typename T>
+int64_t bernoulli_fill(uint32_t* mt, int64_t index, T* out, int64_t n, double p, T value);
+
 }  // namespace kindling

@@ -162,6 +162,12 @@ export interface Backend {
   ): void;
   /** `out[k] = table[index[k]] · scale[k]` row by row (rows of `width` values); a null `scale` means 1 (embedding). */
   gatherRows(table: TypedArray, index: TypedArray, width: number, scale: Float64Array | null, out: TypedArray): void;
+  /**
+   * `out[i] = value` with probability `p`, else 0, drawing one 53-bit double per element from
+   * an MT19937 `state` (a Generator's 624 words, twisted in place) from word `index` on, exactly
+   * as `Generator.nextDouble` would; returns the next unused index. Dropout's mask.
+   */
+  bernoulli(state: Uint32Array, index: number, out: TypedArray, p: number, value: number): number;
   /** `table[index[k]] += rows[k] · scale[k]`, `table` zeroed first: the adjoint of `gatherRows`. */
   scatterAddRows(rows: TypedArray, index: TypedArray, width: number, scale: Float64Array | null, table: TypedArray): void;
 }

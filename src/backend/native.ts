@@ -78,6 +78,8 @@ export interface NativeAddon {
   col2im(cols: FloatArray, image: FloatArray, ...window: number[]): void;
   /** Max pooling with indices (int64 values in a Float64Array); `window` as for im2col. */
   maxPool2d(image: FloatArray, out: FloatArray, indices: Float64Array, ...window: number[]): void;
+  /** Dropout's mask from a Generator's MT19937 state; returns the next unused state index. */
+  bernoulli(state: Uint32Array, index: number, out: FloatArray, p: number, value: number): number;
   /** Max pooling's gradient (zeroes `target` first); throws on an index outside its plane. */
   scatterAddPlanes(values: FloatArray, indices: Float64Array, target: FloatArray, planes: number, perPlane: number, planeSize: number): void;
   setNumThreads(n: number): void;
@@ -396,6 +398,12 @@ function makeBackend(n: NativeAddon): Backend {
     n.maxPool2d(image as FloatArray, out as FloatArray, indices, ...windowArgs(g));
   }
 
+  function bernoulli(state: Uint32Array, index: number, out: TypedArray, p: number, value: number): number {
+    if (out.length < th.transcendental || !(out instanceof Float32Array || out instanceof Float64Array))
+      return jsBackend.bernoulli(state, index, out, p, value);
+    return n.bernoulli(state, index, out, p, value);
+  }
+
   function scatterAddPlanes(values: TypedArray, indices: TypedArray, planes: number, perPlane: number, planeSize: number, target: TypedArray): void {
     if (target.length < th.elementwise || !sameFloatArrays(values, target) || !(indices instanceof Float64Array))
       return jsBackend.scatterAddPlanes(values, indices, planes, perPlane, planeSize, target);
@@ -441,6 +449,7 @@ function makeBackend(n: NativeAddon): Backend {
     col2im,
     maxPool2d,
     scatterAddPlanes,
+    bernoulli,
     batchNormApply,
     batchNormSums,
     batchNormBackward,

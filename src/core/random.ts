@@ -45,13 +45,17 @@ export class Generator {
   }
 
   private twist(): void {
-    const mt = this.mt;
-    // Three runs instead of `% N` on every index: i + M wraps at N - M, i + 1 at N - 1.
-    let i = 0;
-    for (; i < N - M; i++) mt[i] = mix(mt[i], mt[i + 1], mt[i + M]);
-    for (; i < N - 1; i++) mt[i] = mix(mt[i], mt[i + 1], mt[i + M - N]);
-    mt[N - 1] = mix(mt[N - 1], mt[0], mt[M - 1]);
+    twistState(this.mt);
     this.index = 0;
+  }
+
+  /**
+   * @internal Hands the raw state to a bulk draw (a backend kernel): `draw(state, index)` uses
+   * words from `index` on, twisting `state` in place when it runs out, and returns the index of
+   * the next unused word.
+   */
+  _drawBulk(draw: (state: Uint32Array, index: number) => number): void {
+    this.index = draw(this.mt, this.index);
   }
 
   /** The next 32 random bits as an unsigned integer. */
@@ -99,14 +103,26 @@ export class Generator {
   }
 }
 
+/** The word count of an MT19937 state. */
+export const STATE_WORDS = N;
+
+/** @internal Regenerates all 624 words of an MT19937 state in place. */
+export function twistState(mt: Uint32Array): void {
+  // Three runs instead of `% N` on every index: i + M wraps at N - M, i + 1 at N - 1.
+  let i = 0;
+  for (; i < N - M; i++) mt[i] = mix(mt[i], mt[i + 1], mt[i + M]);
+  for (; i < N - 1; i++) mt[i] = mix(mt[i], mt[i + 1], mt[i + M - N]);
+  mt[N - 1] = mix(mt[N - 1], mt[0], mt[M - 1]);
+}
+
 /** One step of the twist: the new state word from words i, i + 1 and i + M. */
 function mix(a: number, b: number, c: number): number {
   const y = (a & 0x80000000) | (b & 0x7fffffff);
   return (c ^ (y >>> 1) ^ (y & 1 ? 0x9908b0df : 0)) >>> 0;
 }
 
-/** MT19937's output tempering of one state word, as an unsigned 32-bit integer. */
-function temper(y: number): number {
+/** @internal MT19937's output tempering of one state word, as an unsigned 32-bit integer. */
+export function temper(y: number): number {
   y ^= y >>> 11;
   y ^= (y << 7) & 0x9d2c5680;
   y ^= (y << 15) & 0xefc60000;

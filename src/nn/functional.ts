@@ -2,15 +2,14 @@
  * `torch.nn.functional` (also exported as `F`): layers as plain functions of tensors —
  * linear maps, activations, dropout, losses, padding, one-hot encoding and normalization.
  */
-import { Tensor } from "../core/tensor.js";
+import type { Tensor } from "../core/tensor.js";
 import { float32, int64 } from "../core/dtype.js";
-import { defaultGenerator } from "../core/random.js";
 import { warnOnce } from "../utils/warn.js";
 import { addmm, matmul } from "../ops/linalg.js";
 import { scalarTensor } from "../ops/util.js";
 import { sigmoid as sigmoidOp, tanh as tanhOp } from "../ops/elementwise.js";
 import { constantPad } from "../ops/rearrange.js";
-import { zeros } from "../ops/creation.js";
+import { bernoulliMask, zeros } from "../ops/creation.js";
 import { noGrad } from "../autograd/gradMode.js";
 
 export { relu } from "../ops/elementwise.js";
@@ -89,11 +88,8 @@ export function dropout(input: Tensor, p = 0.5, training = true): Tensor {
   // PyTorch: noise = bernoulli(1 - p), divided by 1 - p in the input's dtype. The kept entries
   // hold 1 / (1 - p) with 1 - p rounded to the dtype first, as that division would.
   const keep = 1 - p;
-  const mask = Tensor._output(input._shape.slice(), input.dtype); // every element is written below
-  const m = mask._storage.data;
   const scale = 1 / (input.dtype === float32 ? Math.fround(keep) : keep);
-  for (let i = 0; i < m.length; i++) m[i] = defaultGenerator.nextDouble() < keep ? scale : 0;
-  return input.mul(mask);
+  return input.mul(bernoulliMask(input._shape.slice(), input.dtype, keep, scale));
 }
 
 /** Options of `F.pad`. */

@@ -2,6 +2,7 @@
 import { Tensor } from "../core/tensor.js";
 import { type DType, type TypedArray, bool, float32, float64, int32, int64 } from "../core/dtype.js";
 import { numelOf } from "../core/shape.js";
+import { backend } from "../backend/backend.js";
 import { type Generator, defaultGenerator } from "../core/random.js";
 import { type DeviceLike, checkDevice } from "../core/device.js";
 
@@ -315,4 +316,15 @@ export function randnLike(x: Tensor, options?: RandomOptions): Tensor {
 /** Random integers in [low, high) with `x`'s shape. */
 export function randintLike(x: Tensor, low: number, high: number, options?: RandomOptions): Tensor {
   return randint(low, high, x._shape.slice(), { ...options, dtype: options?.dtype ?? x.dtype });
+}
+
+/**
+ * @internal A tensor of `value` with probability `p` and 0 elsewhere, one `nextDouble()` draw
+ * per element from `generator` in order (PyTorch's `bernoulli_(p)` on the CPU): dropout's
+ * scaled mask.
+ */
+export function bernoulliMask(shape: number[], dtype: DType, p: number, value: number, generator: Generator = defaultGenerator): Tensor {
+  const out = Tensor._output(shape, dtype);
+  generator._drawBulk((state, index) => backend().bernoulli(state, index, out._storage.data, p, value));
+  return out;
 }

@@ -636,6 +636,28 @@ describe("native backend", { skip }, () => {
       });
 
     for (const dtype of DTYPES)
+      test(`${dtype.name}: bernoulli draws equal JS: values, next index and the twisted state`, () => {
+        const seeded = new torch.Generator().manualSeed(42);
+        const start = new Uint32Array(624);
+        seeded._drawBulk((state, index) => {
+          start.set(state);
+          return index;
+        });
+        // From a fresh state (index 624: twist first), mid-state, odd and last-word starts.
+        for (const index of [624, 0, 311, 622, 623]) {
+          for (const n of [1, 300, 313, 5000]) {
+            const refState = start.slice(), gotState = start.slice();
+            const ref = arrayOf(dtype, n), got = arrayOf(dtype, n).fill(Number.NaN);
+            const refNext = jsBackend.bernoulli(refState, index, ref, 0.3, 2.5);
+            const gotNext = forced(() => native!.bernoulli(gotState, index, got, 0.3, 2.5));
+            assert.equal(gotNext, refNext, `next index from ${index}, ${n} draws`);
+            assert.deepEqual(got, ref, `values from ${index}, ${n} draws`);
+            assert.deepEqual(gotState, refState, `state from ${index}, ${n} draws`);
+          }
+        }
+      });
+
+    for (const dtype of DTYPES)
       test(`${dtype.name}: max pooling's 2×2 stride-2 path (odd sizes, ties, NaN) equals JS`, () => {
         for (const [batch, channels, height, width] of [[3, 5, 7, 9], [2, 4, 28, 28], [1, 1, 2, 2]]) {
           const g = {

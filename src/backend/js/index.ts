@@ -3,6 +3,7 @@ import type { Backend } from "../backend.js";
 import { binary, copyTo, unary } from "./elementwise.js";
 import { argReduce, cumsum, reduce, softmax } from "./reduce.js";
 import { bmm } from "./matmul.js";
+import { bernoulli } from "./random.js";
 import {
   col2im, gatherPlanes, gatherRows, im2col, maxPool2d, scatterAddPlanes, scatterAddRows, windowAverage,
   windowAverageBackward,
@@ -14,5 +15,5 @@ export const jsBackend: Backend = {
   name: "js",
   unary, binary, reduce, argReduce, cumsum, bmm, copyTo, softmax,
   im2col, col2im, maxPool2d, scatterAddPlanes, gatherPlanes, windowAverage, windowAverageBackward,
-  gatherRows, scatterAddRows, batchNormApply, batchNormSums, batchNormBackward,
+  gatherRows, scatterAddRows, bernoulli, batchNormApply, batchNormSums, batchNormBackward,
 };
