@@ -658,7 +658,7 @@ describe("native backend", { skip }, () => {
       });
 
     for (const dtype of DTYPES)
-      test(`${dtype.name}: max pooling's 2×2 stride-2 path (odd sizes, ties, NaN) equals JS`, () => {
+      test(`${dtype.name}: max pooling's 2×2 stride-2 path (odd sizes, ties, NaN) equals JS on every kernel family`, () => {
         for (const [batch, channels, height, width] of [[3, 5, 7, 9], [2, 4, 28, 28], [1, 1, 2, 2]]) {
           const g = {
             batch, channels, height, width, kernelH: 2, kernelW: 2, strideH: 2, strideW: 2, padTop: 0, padLeft: 0,
@@ -671,12 +671,17 @@ describe("native backend", { skip }, () => {
           const outRef = arrayOf(dtype, n), outGot = arrayOf(dtype, n).fill(Number.NaN);
           const idxRef = new Float64Array(n), idxGot = new Float64Array(n).fill(-1);
           jsBackend.maxPool2d(image, g, outRef, idxRef);
-          for (const threads of [1, 2]) {
-            setNumThreads(threads);
-            forced(() => native!.maxPool2d(image, g, outGot, idxGot));
-            assert.deepEqual(outGot, outRef, `values ${batch}x${channels}x${height}x${width}, ${threads} threads`);
-            assert.deepEqual(idxGot, idxRef, `indices ${batch}x${channels}x${height}x${width}, ${threads} threads`);
-          }
+          eachIsa((isa) => {
+            for (const threads of [1, 2]) {
+              setNumThreads(threads);
+              outGot.fill(Number.NaN);
+              idxGot.fill(-1);
+              forced(() => native!.maxPool2d(image, g, outGot, idxGot));
+              const label = `${batch}x${channels}x${height}x${width}, ${isa}, ${threads} threads`;
+              assert.deepEqual(outGot, outRef, `values ${label}`);
+              assert.deepEqual(idxGot, idxRef, `indices ${label}`);
+            }
+          });
         }
       });
 
