@@ -4,7 +4,6 @@
  * right above its forward; relu, sigmoid and tanh live with the elementwise ops.
  */
 import type { Tensor } from "../core/tensor.js";
-import type { DType } from "../core/dtype.js";
 import { backend, type UnaryKernel } from "../backend/backend.js";
 import { type OpDef, anyRequiresGrad, record } from "../autograd/function.js";
 import { empty } from "./util.js";

@@ -19,7 +19,7 @@ import { type OpDef, anyRequiresGrad, anyRequiresGradList, record } from "../aut
 import { isGradEnabled, noGrad } from "../autograd/gradMode.js";
 import { type AverageWindows, type BatchNormGeometry, type WindowGeometry, backend } from "../backend/backend.js";
 import { bmm } from "./linalg.js";
-import { contiguousData, empty } from "./util.js";
+import { contiguousData } from "./util.js";
 
 /** A size per spatial dim, or one number for all of them (PyTorch's `int or tuple`). */
 export type SizeArg = number | readonly number[];

@@ -37,16 +37,6 @@ function referenceBroadcast(a: readonly number[], b: readonly number[]): number[
   return out;
 }
 
-/** Row-major multi-index of a flat position. */
-function unravel(flat: number, shape: readonly number[]): number[] {
-  const idx = new Array<number>(shape.length);
-  for (let d = shape.length - 1; d >= 0; d--) {
-    idx[d] = flat % shape[d];
-    flat = Math.floor(flat / shape[d]);
-  }
-  return idx;
-}
-
 /** Row-major flat position of a multi-index. */
 function ravel(idx: readonly number[], shape: readonly number[]): number {
   let flat = 0;
