@@ -605,19 +605,21 @@ describe("native backend", { skip }, () => {
       return a;
     };
     const arrayOf = (dtype: DType, n: number) => (dtype === torch.float32 ? new Float32Array(n) : new Float64Array(n));
-    /** Runs `body` on 60 seeded random geometries with a non-empty grid, at 1 and 2 threads. */
+    /** Runs `body` on 60 seeded random geometries with a non-empty grid, on every kernel family at 1 and 2 threads. */
     function eachGeometry(seed: number, pool: boolean, body: (g: Geo, label: string, rnd: () => number, trial: number) => void): void {
       const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
-      eachThreads((threads) => {
-        for (let trial = 0; trial < 60; trial++) {
-          const g = geometry(rnd, pool);
-          if (g.gridH >= 1 && g.gridW >= 1) body(g, `${threads}t ${JSON.stringify(g)}`, rnd, trial);
-        }
-      });
+      eachIsa((isa) =>
+        eachThreads((threads) => {
+          for (let trial = 0; trial < 60; trial++) {
+            const g = geometry(rnd, pool);
+            if (g.gridH >= 1 && g.gridW >= 1) body(g, `${isa} ${threads}t ${JSON.stringify(g)}`, rnd, trial);
+          }
+        }),
+      );
     }
 
     for (const dtype of DTYPES)
-      test(`${dtype.name}: im2col and col2im on random geometries, 1 and 2 threads`, () => {
+      test(`${dtype.name}: im2col and col2im on random geometries, every kernel family, 1 and 2 threads`, () => {
         eachGeometry(11, false, (g, label) => {
           const image = fill(arrayOf(dtype, g.batch * g.channels * g.height * g.width));
           const L = g.gridH * g.gridW;
@@ -658,8 +660,8 @@ describe("native backend", { skip }, () => {
       });
 
     for (const dtype of DTYPES)
-      test(`${dtype.name}: max pooling's 2×2 stride-2 path (odd sizes, ties, NaN) equals JS on every kernel family`, () => {
-        for (const [batch, channels, height, width] of [[3, 5, 7, 9], [2, 4, 28, 28], [1, 1, 2, 2]]) {
+      test(`${dtype.name}: max pooling's 2×2 stride-2 path (odd and wide sizes, ties, NaN) equals JS on every kernel family`, () => {
+        for (const [batch, channels, height, width] of [[3, 5, 7, 9], [2, 4, 28, 28], [1, 1, 2, 2], [2, 3, 5, 71]]) {
           const g = {
             batch, channels, height, width, kernelH: 2, kernelW: 2, strideH: 2, strideW: 2, padTop: 0, padLeft: 0,
             dilationH: 1, dilationW: 1, gridH: Math.floor(height / 2), gridW: Math.floor(width / 2),
@@ -686,7 +688,7 @@ describe("native backend", { skip }, () => {
       });
 
     for (const dtype of DTYPES)
-      test(`${dtype.name}: max pooling, its gradient, NaN and ties, 1 and 2 threads`, () => {
+      test(`${dtype.name}: max pooling, its gradient, NaN and ties, every kernel family, 1 and 2 threads`, () => {
         eachGeometry(12, true, (g, label, rnd, trial) => {
           const image = fill(arrayOf(dtype, g.batch * g.channels * g.height * g.width)).map((v) => Math.round(v)); // ties
           if (trial % 5 === 0) image[Math.floor(rnd() * image.length)] = Number.NaN;
