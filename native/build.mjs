@@ -28,6 +28,8 @@ const CXXFLAGS = [
   // No implicit a*b+c fusion: elementwise results must be bit-identical to the JS kernels'
   // (the GEMM and math kernels use FMA explicitly, through intrinsics).
   "-ffp-contract=off",
+  // sqrt as the vector instruction: errno is never read.
+  "-fno-math-errno",
   "-DNDEBUG", "-Wall", "-Wextra", "-Wno-maybe-uninitialized", "-Wno-unused-parameter",
 ];
 

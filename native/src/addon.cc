@@ -202,7 +202,7 @@ napi_value Unary(napi_env env, napi_callback_info info) {
   const int64_t oOff = a.num(7), planes = a.num(8), rows = a.num(9), inner = a.num(10);
   if (!a.ok) return nullptr;
   if (tx != to) return a.fail("kindling native: unary operands differ in type"), nullptr;
-  if (op < kExp || op > kCopy || xps < 0 || xrs < 0 || xcs < 0 || planes < 0 || rows < 0 || inner < 0)
+  if (op < kExp || op > kSqrt || xps < 0 || xrs < 0 || xcs < 0 || planes < 0 || rows < 0 || inner < 0)
     return a.fail("kindling native: bad unary arguments"), nullptr;
   if (!in_bounds(lx, xOff, {{planes, xps}, {rows, xrs}, {inner, xcs}}) ||
       !span_ok(lo, oOff, static_cast<__int128>(planes) * rows * inner))

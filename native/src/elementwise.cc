@@ -1,4 +1,4 @@
-// Elementwise kernels (add/sub/mul/div, exp/log/tanh/sigmoid/relu) and sum reductions.
+// Elementwise kernels (add/sub/mul/div, exp/log/tanh/sigmoid/relu/sqrt) and sum reductions.
 //
 // Each is compiled three times (AVX-512, AVX2, x86-64-v2) from the same source and picked at
 // run time. Large calls are cut into chunks and run on the thread pool; a chunk's result never
@@ -34,6 +34,7 @@ inline double scalar_unary(int op, double x) {
 template <typename T>
 void unary_row(int op, const T* x, T* out, int64_t n) {
   if (op == kRelu) return relu_row(x, out, n);
+  if (op == kSqrt) return sqrt_row(x, out, n);
   for (int64_t j = 0; j < n; j++) out[j] = T(scalar_unary(op, double(x[j])));
 }
 }  // namespace generic
@@ -178,6 +179,11 @@ void unary_row(int op, const T* x, T* out, int64_t n) {
     if (isa == Isa::Avx2) return avx2::relu_row(x, out, n);
     return generic::relu_row(x, out, n);
   }
+  if (op == kSqrt) {
+    if (isa == Isa::Avx512) return avx512::sqrt_row(x, out, n);
+    if (isa == Isa::Avx2) return avx2::sqrt_row(x, out, n);
+    return generic::sqrt_row(x, out, n);
+  }
   if constexpr (std::is_same_v<T, float>) {
 #define KINDLING_UNARY(NS)                              \
   switch (op) {                                         \
@@ -223,7 +229,7 @@ void sum_cols(const T* x, double* acc, int64_t R, int64_t Q, int64_t q0, int64_t
 }
 
 // Elements per task below which threading does not pay (pool hand-off costs a few µs).
-constexpr int64_t kMinCheap = 1 << 15;      // add, mul, relu, sum
+constexpr int64_t kMinCheap = 1 << 15;      // add, mul, relu, sqrt, sum
 constexpr int64_t kMinTranscend = 1 << 12;  // exp, log, tanh, sigmoid
 constexpr int64_t kColChunk = 512;          // column-sum accumulators per unit (4 KiB)
 constexpr int64_t kRowChunk = 1 << 16;      // full-sum partials: fixed, so sums are reproducible
@@ -249,7 +255,7 @@ void binary_2d(int op, const T* a, int64_t ars, int64_t acs, const T* b, int64_t
 template <typename T>
 void unary_2d(int op, const T* x, int64_t xrs, int64_t xcs, T* out, int64_t rows, int64_t inner) {
   if (rows <= 0 || inner <= 0) return;
-  const int64_t minCost = op == kRelu || op == kCopy ? kMinCheap : kMinTranscend;
+  const int64_t minCost = op == kRelu || op == kCopy || op == kSqrt ? kMinCheap : kMinTranscend;
   // Units of 16 rows when rows are many (a strided copy tiles 16 rows), else column chunks.
   const int64_t rowUnit = rows >= 16 ? 16 : 1;
   const int64_t rowUnits = (rows + rowUnit - 1) / rowUnit;

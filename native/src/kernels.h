@@ -69,7 +69,7 @@ void dgemm_batched(int64_t batch, int64_t M, int64_t N, int64_t K,
 
 // kAddScaled: a + p0·b; kThresholdGrad: b > 0 ? a : 0 (relu's backward).
 enum BinaryOp { kAdd = 0, kSub = 1, kMul = 2, kDiv = 3, kAddScaled = 4, kThresholdGrad = 5 };
-enum UnaryOp { kExp = 0, kLog = 1, kTanh = 2, kSigmoid = 3, kRelu = 4, kCopy = 5 };
+enum UnaryOp { kExp = 0, kLog = 1, kTanh = 2, kSigmoid = 3, kRelu = 4, kCopy = 5, kSqrt = 6 };
 
 /**
  * out[r*inner + j] = a[r*ars + j*acs] op b[r*brs + j*bcs] for a rows×inner grid. Column strides

@@ -4,7 +4,7 @@
  * from `native/` by `npm install`), reading and writing the tensors' typed arrays in place.
  *
  * It covers what dominates training time — matrix products (packed AVX-512/AVX2 GEMM on a
- * thread pool), add/sub/mul/div, exp/log/tanh/sigmoid/relu (any layout: three dims, after
+ * thread pool), add/sub/mul/div, exp/log/tanh/sigmoid/relu/sqrt (any layout: three dims, after
  * merging, per native call), sums over one run of dims or over all dims but a middle
  * run (per-channel statistics), softmax and log-softmax
  * along the last dim, im2col/col2im (convolutions and their gradients), max pooling and its
@@ -46,7 +46,7 @@ export interface NativeAddon {
     b: FloatArray, bOff: number, bps: number, brs: number, bcs: number,
     out: FloatArray, outOff: number, planes: number, rows: number, inner: number, p0: number,
   ): void;
-  /** `out[p, r, j] = f(x[p·xps + r·xrs + j·xcs])`; op: exp 0, log 1, tanh 2, sigmoid 3, relu 4, copy 5. */
+  /** `out[p, r, j] = f(x[p·xps + r·xrs + j·xcs])`; op: exp 0, log 1, tanh 2, sigmoid 3, relu 4, copy 5, sqrt 6. */
   unary(
     op: number, x: FloatArray, xOff: number, xps: number, xrs: number, xcs: number,
     out: FloatArray, outOff: number, planes: number, rows: number, inner: number,
@@ -239,7 +239,7 @@ function stridesAt(t: Tensor, shape: readonly number[]): number[] {
 }
 
 const BINARY_OPS: Partial<Record<BinaryKernel, number>> = { add: 0, sub: 1, mul: 2, div: 3, addScaled: 4, thresholdGrad: 5 };
-const UNARY_OPS: Partial<Record<UnaryKernel, number>> = { exp: 0, log: 1, tanh: 2, sigmoid: 3, relu: 4, copy: 5 };
+const UNARY_OPS: Partial<Record<UnaryKernel, number>> = { exp: 0, log: 1, tanh: 2, sigmoid: 3, relu: 4, copy: 5, sqrt: 6 };
 const COPY = 5;
 
 /** True when both arrays are Float32Array or both Float64Array. */
@@ -322,7 +322,7 @@ function makeBackend(n: NativeAddon): Backend {
   function unary(op: UnaryKernel, x: Tensor, out: Tensor, p0: number, p1: number): void {
     const code = UNARY_OPS[op];
     const size = out._storage.data.length;
-    const min = op === "relu" || op === "copy" ? th.elementwise : th.transcendental;
+    const min = op === "relu" || op === "copy" || op === "sqrt" ? th.elementwise : th.transcendental;
     if (code === undefined || size < min || !sameFloatDtype(out, x) || !nativeUnary(code, x, out._storage.data as FloatArray, out._offset))
       jsBackend.unary(op, x, out, p0, p1);
   }

@@ -5,7 +5,7 @@
  * strided, broadcast and empty operands, and special values.
  *
  * Tolerances (JS is the reference; "ulp" is the spacing of floats at the JS result):
- * - add/sub/mul/div, relu: bit-identical (a float32 op rounded from double is the float op).
+ * - add/sub/mul/div, relu, sqrt: bit-identical (a float32 op rounded from double is the float op).
  * - exp/log/tanh/sigmoid, float32: at most 1 ulp (both evaluate in double and round once).
  * - exp/log/tanh/sigmoid, float64: at most 4 ulp (the C library's functions vs V8's fdlibm
  *   port; tanh differs by up to 3).
@@ -336,9 +336,9 @@ describe("native backend", { skip }, () => {
     });
   });
 
-  describe("unary exp/log/tanh/sigmoid/relu", () => {
-    const ops: UnaryKernel[] = ["exp", "log", "tanh", "sigmoid", "relu"];
-    const maxUlps = (op: UnaryKernel, dtype: DType) => (op === "relu" ? 0 : dtype === torch.float32 ? 1 : 4);
+  describe("unary exp/log/tanh/sigmoid/relu/sqrt", () => {
+    const ops: UnaryKernel[] = ["exp", "log", "tanh", "sigmoid", "relu", "sqrt"];
+    const maxUlps = (op: UnaryKernel, dtype: DType) => (op === "relu" || op === "sqrt" ? 0 : dtype === torch.float32 ? 1 : 4);
 
     function compare(op: UnaryKernel, x: Tensor, label: string): number {
       const ref = out(x._shape, x.dtype);
@@ -358,13 +358,13 @@ describe("native backend", { skip }, () => {
     // Values spread over the whole useful range of each function.
     function sample(n: number, dtype: DType, op: UnaryKernel): Tensor {
       const u = torch.rand([n], { dtype });
-      if (op === "log") return u.mul(60).sub(40).exp(); // e^-40 .. e^20
+      if (op === "log" || op === "sqrt") return u.mul(60).sub(40).exp(); // e^-40 .. e^20
       if (op === "exp") return u.mul(200).sub(110); // crosses under- and overflow of float32
       return torch.randn([n], { dtype }).mul(u.mul(8).sub(4).exp()); // magnitudes e^-4 .. e^4 times a normal
     }
 
     for (const dtype of DTYPES)
-      test(`${dtype.name}: within ${dtype === torch.float32 ? 1 : 4} ulp of JS on random values, all kernel families`, () => {
+      test(`${dtype.name}: within ${dtype === torch.float32 ? 1 : 4} ulp of JS (relu and sqrt equal) on random values, all kernel families`, () => {
         torch.manualSeed(5);
         eachIsa((isa) => {
           for (const op of ops) compare(op, sample(5003, dtype, op), `${isa} ${dtype.name}`);
