@@ -139,6 +139,13 @@ function convForward(x: Tensor, w: Tensor, p: ConvParams, grid: Pair): Tensor {
   const [n] = x._shape;
   const [o, , kh, kw] = w._shape;
   const cols = unfold(x, windowGeometry(x._shape, [kh, kw], p, grid), !anyRequiresGrad(x, w));
+  if (p.groups === 1) {
+    // One product per image, each reading its (C·kH·kW, L) block of the columns in place,
+    // writes (N, O, L) directly: no (O, N·L) result to transpose.
+    const [ckk, nl] = cols._shape;
+    const perImage = cols.view([ckk, n, nl / n]).transpose(0, 1);
+    return bmm(weightMatrix(w, 1).expand([n, o, ckk]), perImage).view([n, o, grid[0], grid[1]]);
+  }
   // (G, O/G, N·L) → (O, N, L) → (N, O, gh, gw): the product's rows are channels, not images.
   const y = bmm(weightMatrix(w, p.groups), groupedColumns(cols, p.groups));
   return y.view([o, n, grid[0] * grid[1]]).transpose(0, 1).reshape([n, o, grid[0], grid[1]]);

@@ -25,7 +25,7 @@ import { castData } from "./util.js";
 const CloneBackward0: OpDef = { name: "CloneBackward0", backward: (_ctx, g) => [g] };
 /** A contiguous copy with its own storage (differentiable). */
 export function clone(x: Tensor): Tensor {
-  const out = empty(x._shape, x.dtype);
+  const out = Tensor._output(x._shape.slice(), x.dtype);
   backend().copyTo(x, out._storage.data, 0);
   if (anyRequiresGrad(x)) record(CloneBackward0, [x], out, [], undefined);
   return out;
@@ -64,7 +64,7 @@ const UnsafeViewBackward0: OpDef = { name: "UnsafeViewBackward0", backward: (ctx
 export function reshape(x: Tensor, shape: number[]): Tensor {
   const newShape = inferShape(shape, x.numel());
   if (viewStrides(x._shape, x._strides, newShape) !== null) return view(x, newShape);
-  const out = empty(newShape, x.dtype);
+  const out = Tensor._output(newShape, x.dtype);
   backend().copyTo(x, out._storage.data, 0);
   if (anyRequiresGrad(x)) record(UnsafeViewBackward0, [x], out, [], undefined);
   return out;

@@ -2,6 +2,7 @@
 import { Tensor, type TensorOrScalar } from "../core/tensor.js";
 import { type DType, type TypedArray, bool, resultType, scalarDtype } from "../core/dtype.js";
 import { numelOf } from "../core/shape.js";
+import { outputArray } from "../core/storage.js";
 import { backend } from "../backend/backend.js";
 
 /** A fresh contiguous zero-filled tensor. */
@@ -21,7 +22,7 @@ export function contiguousData(t: Tensor): TypedArray {
   const data = t._storage.data;
   const n = numelOf(t._shape);
   if (t._offset === 0 && data.length === n && t.isContiguous()) return data;
-  const out = new t.dtype.arrayType(n);
+  const out = outputArray(t.dtype.arrayType, n);
   backend().copyTo(t, out, 0);
   return out;
 }

@@ -21,6 +21,7 @@ function results(): number[][] {
     a.add(b), a.sub(b.narrow(0, 0, 1)), a.t().mul(a.t()), a.div(2), a.exp(), a.relu(), a.tanh(), a.sigmoid(),
     a.gt(b), a.clamp(-0.5, 0.5), a.select(0, 1).abs(), torch.where(a.gt(0), a, b),
     a.to(torch.float64).sqrt().abs(), a.pow(2),
+    a.t().clone(), a.t().reshape([-1]), a.t().contiguous(),
   ];
   return ops.map((t) => Array.from(t.contiguous().numpy() as ArrayLike<number>, Number));
 }
@@ -69,6 +70,6 @@ test("convolution, pooling, embedding, matrix product and reduction kernels writ
   assertWritesEverything(convResults);
 });
 
-test("elementwise kernels write every element of their output", () => {
+test("elementwise and copy kernels write every element of their output", () => {
   assertWritesEverything(results);
 });
