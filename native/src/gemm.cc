@@ -7,13 +7,15 @@
 // extra. A row-major B (unit column stride) is read in place, skipping its packing: for the
 // small-M products of training steps, packing B would cost as much as the arithmetic.
 // Micro-kernels exist for AVX-512 (float 14×32, double 14×16), AVX2+FMA (6×16, 6×8) and
-// portable C++ (4×8); the widest one the CPU supports is picked at run time. Each is compiled
+// portable C++ (4×8); the widest one the CPU supports is picked at run time. Float products
+// with a few outputs over a long K contiguous in both operands take dot products instead. Each is compiled
 // with GCC target pragmas so the rest of the addon runs on any x86-64-v2 CPU.
 #include <immintrin.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <type_traits>
 
 #include "kernels.h"
 #include "transpose.h"
@@ -186,6 +188,64 @@ void ukr_d512(int64_t kc, const double* pa, const double* pb, int64_t ldb, doubl
     KINDLING_ROWS_SWITCH14(CALL)
 #undef CALL
   }
+}
+
+// ---- Thin float products: a few outputs, each a long dot product ----------------------------
+// C (M×N, at most kThinOutputs values) = A·B with both operands contiguous along a long K: the
+// weight gradient of a layer with few channels, summed over every position of a batch. Packing
+// would pad N up to the tile width and copy all of K, so instead each block of up to 4×3
+// outputs keeps 12 vector dot products over K in registers. K is walked in chunks that stay in
+// L2 while every block of C reads them; partial vectors carry over between chunks.
+constexpr int64_t kThinOutputs = 256, kThinChunk = 2048;
+
+template <int RI, int RJ>
+void thin_block_s512(int64_t kc, const float* a, int64_t sam, const float* b, int64_t sbn, __m512* part, int64_t ldp) {
+  __m512 acc[RI][RJ];
+  for (int r = 0; r < RI; r++)
+    for (int c = 0; c < RJ; c++) acc[r][c] = part[r * ldp + c];
+  const auto step = [&](int64_t k, __mmask16 m) {
+    __m512 bv[RJ];
+    for (int c = 0; c < RJ; c++) bv[c] = _mm512_maskz_loadu_ps(m, b + c * sbn + k);
+    for (int r = 0; r < RI; r++) {
+      const __m512 av = _mm512_maskz_loadu_ps(m, a + r * sam + k);
+      for (int c = 0; c < RJ; c++) acc[r][c] = _mm512_fmadd_ps(av, bv[c], acc[r][c]);
+    }
+  };
+  int64_t k = 0;
+  for (; k + 16 <= kc; k += 16) step(k, 0xffff);
+  if (k < kc) step(k, __mmask16((1u << (kc - k)) - 1));  // masked-off lanes add 0·0
+  for (int r = 0; r < RI; r++)
+    for (int c = 0; c < RJ; c++) part[r * ldp + c] = acc[r][c];
+}
+
+using ThinBlock = void (*)(int64_t, const float*, int64_t, const float*, int64_t, __m512*, int64_t);
+const ThinBlock kThinBlocks[4][3] = {
+    {thin_block_s512<1, 1>, thin_block_s512<1, 2>, thin_block_s512<1, 3>},
+    {thin_block_s512<2, 1>, thin_block_s512<2, 2>, thin_block_s512<2, 3>},
+    {thin_block_s512<3, 1>, thin_block_s512<3, 2>, thin_block_s512<3, 3>},
+    {thin_block_s512<4, 1>, thin_block_s512<4, 2>, thin_block_s512<4, 3>},
+};
+
+void thin_gemm_s512(int64_t M, int64_t N, int64_t K, const float* A, int64_t sam, const float* B, int64_t sbn,
+                    float* C) {
+  const int64_t rowBlocks = (M + 3) / 4, colBlocks = (N + 2) / 3;
+  split_units(rowBlocks * colBlocks, 12 * K, 1 << 16, [&](int64_t t0, int64_t t1) {
+    __m512 part[kThinOutputs];  // the partial vector of C(i, j) at i·N + j
+    for (int64_t i = 0; i < M * N; i++) part[i] = _mm512_setzero_ps();
+    for (int64_t k0 = 0; k0 < K; k0 += kThinChunk) {
+      const int64_t kc = std::min(kThinChunk, K - k0);
+      for (int64_t t = t0; t < t1; t++) {
+        const int64_t i0 = t / colBlocks * 4, j0 = t % colBlocks * 3;
+        const int64_t ri = std::min<int64_t>(4, M - i0), rj = std::min<int64_t>(3, N - j0);
+        kThinBlocks[ri - 1][rj - 1](kc, A + i0 * sam + k0, sam, B + j0 * sbn + k0, sbn, part + i0 * N + j0, N);
+      }
+    }
+    for (int64_t t = t0; t < t1; t++) {
+      const int64_t i0 = t / colBlocks * 4, j0 = t % colBlocks * 3;
+      for (int64_t i = i0; i < std::min(M, i0 + 4); i++)
+        for (int64_t j = j0; j < std::min(N, j0 + 3); j++) C[i * N + j] = _mm512_reduce_add_ps(part[i * N + j]);
+    }
+  });
 }
 
 #pragma GCC pop_options
@@ -497,6 +557,11 @@ template <typename T>
 void gemm_batched(int64_t batch, int64_t M, int64_t N, int64_t K, const T* A, int64_t sag, int64_t sam,
                   int64_t sak, const T* B, int64_t sbg, int64_t sbk, int64_t sbn, T* C) {
   if (batch <= 0 || M <= 0 || N <= 0) return;
+  if constexpr (std::is_same_v<T, float>)
+    if (active_isa() == Isa::Avx512 && sak == 1 && sbk == 1 && M * N <= kThinOutputs && K >= 1024) {
+      for (int64_t g = 0; g < batch; g++) thin_gemm_s512(M, N, K, A + g * sag, sam, B + g * sbg, sbn, C + g * M * N);
+      return;
+    }
   const Kernel<T>& kn = kernel_for(static_cast<T*>(nullptr));
   BatchJob<T> job{&kn, M, N, K, A, sag, sam, sak, B, sbg, sbk, sbn, C, 1, false};
   const int threads = get_num_threads();

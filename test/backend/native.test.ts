@@ -160,11 +160,14 @@ describe("native backend", { skip }, () => {
 
   describe("bmm (GEMM)", () => {
     // Ragged around the AVX-512 (14×32 float, 14×16 double), AVX2 (6×16, 6×8) and portable
-    // (4×8) tiles, the K block (256; 512 for large float products) and the M block (84–168).
+    // (4×8) tiles, the K block (256; 512 for large float products), the M block (84–168) and the
+    // thin products' 4×3 blocks and K chunk (2048).
     const shapes: [number, number, number, number][] = [
       [1, 1, 1, 1], [1, 1, 37, 1], [1, 5, 1, 9], [1, 13, 17, 15], [1, 14, 32, 16], [1, 15, 33, 17],
       [1, 29, 7, 31], [2, 6, 8, 16], [3, 7, 255, 9], [1, 20, 257, 40], [1, 200, 70, 50], [5, 30, 12, 33],
       [1, 2, 3, 4100], [1, 100, 300, 70],
+      // A few outputs over a long K (the float32 dot-product path when both are K-contiguous).
+      [1, 16, 5000, 9], [2, 7, 1037, 16], [1, 5, 2049, 3],
     ];
     const layouts: [Layout, Layout][] = [
       ["contiguous", "contiguous"], ["transposed", "contiguous"], ["contiguous", "transposed"],
@@ -205,7 +208,7 @@ describe("native backend", { skip }, () => {
       test(`${dtype.name}: one and two threads, batches that do and do not share out evenly`, () => {
         torch.manualSeed(2);
         eachThreads((threads) => {
-          for (const [B, M, K, N] of [[1, 150, 200, 90], [2, 64, 128, 64], [3, 50, 100, 70], [1, 9, 300, 400], [1, 300, 40, 9]])
+          for (const [B, M, K, N] of [[1, 150, 200, 90], [2, 64, 128, 64], [3, 50, 100, 70], [1, 9, 300, 400], [1, 300, 40, 9], [1, 16, 4099, 9]])
             for (const [la, lb] of layouts.slice(0, 4))
               check(make([B, M, K], dtype, la), make([B, K, N], dtype, lb), `${threads} threads ${B}x${M}x${K}x${N} ${la}/${lb}`);
         });
