@@ -641,25 +641,28 @@ describe("native backend", { skip }, () => {
       });
 
     for (const dtype of DTYPES)
-      test(`${dtype.name}: bernoulli draws equal JS: values, next index and the twisted state`, () => {
+      test(`${dtype.name}: bernoulli draws equal JS on every kernel family: values, next index and the twisted state`, () => {
         const seeded = new torch.Generator().manualSeed(42);
         const start = new Uint32Array(624);
         seeded._drawBulk((state, index) => {
           start.set(state);
           return index;
         });
-        // From a fresh state (index 624: twist first), mid-state, odd and last-word starts.
-        for (const index of [624, 0, 311, 622, 623]) {
-          for (const n of [1, 300, 313, 5000]) {
-            const refState = start.slice(), gotState = start.slice();
-            const ref = arrayOf(dtype, n), got = arrayOf(dtype, n).fill(Number.NaN);
-            const refNext = jsBackend.bernoulli(refState, index, ref, 0.3, 2.5);
-            const gotNext = forced(() => native!.bernoulli(gotState, index, got, 0.3, 2.5));
-            assert.equal(gotNext, refNext, `next index from ${index}, ${n} draws`);
-            assert.deepEqual(got, ref, `values from ${index}, ${n} draws`);
-            assert.deepEqual(gotState, refState, `state from ${index}, ${n} draws`);
-          }
-        }
+        // From a fresh state (index 624: twist first), mid-state, odd and last-word starts; p at its ends too.
+        eachIsa((isa) => {
+          for (const index of [624, 0, 311, 622, 623])
+            for (const n of [1, 300, 313, 5000])
+              for (const p of n === 300 ? [0.3, 0, 1] : [0.3]) {
+                const refState = start.slice(), gotState = start.slice();
+                const ref = arrayOf(dtype, n), got = arrayOf(dtype, n).fill(Number.NaN);
+                const refNext = jsBackend.bernoulli(refState, index, ref, p, 2.5);
+                const gotNext = forced(() => native!.bernoulli(gotState, index, got, p, 2.5));
+                const label = `${isa}: from ${index}, ${n} draws, p ${p}`;
+                assert.equal(gotNext, refNext, `next index ${label}`);
+                assert.deepEqual(got, ref, `values ${label}`);
+                assert.deepEqual(gotState, refState, `state ${label}`);
+              }
+        });
       });
 
     for (const dtype of DTYPES)
