@@ -69,11 +69,11 @@ function windowGeometry(image: readonly number[], kernel: Pair, p: ConvParams, g
 }
 
 /**
- * Column matrices that no graph keeps (the products of an unrecorded convolution read them once)
+ * Column and output-gradient matrices that no graph keeps (the products of an unrecorded convolution read them once)
  * live in one reused buffer per role, as PyTorch's caching allocator reuses freed blocks: a fresh
  * array of up to tens of MB per call would be paged in by the OS and later collected by V8.
  */
-type ScratchRole = "columns" | "columnGradient";
+type ScratchRole = "columns" | "columnGradient" | "outputMatrix";
 const scratch = new Map<ScratchRole, TypedArray>();
 
 /** A contiguous tensor over the `role` buffer (grown when too small); valid until the next call for that role. */
@@ -119,10 +119,18 @@ interface ConvParams {
   groups: number;
 }
 
-/** `y` (N, O, gh, gw) as the (G, O/G, N·L) matrices that meet the columns in a product (a copy). */
+/**
+ * `y` (N, O, gh, gw) as the (G, O/G, N·L) matrices that meet the columns in a product (a copy);
+ * in the scratch buffer when nothing records it (the product reads it once).
+ */
 function outputMatrix(y: Tensor, groups: number): Tensor {
   const [n, o, gh, gw] = y._shape;
-  return y.reshape([n, o, gh * gw]).transpose(0, 1).reshape([groups, o / groups, n * gh * gw]);
+  const channelsFirst = y.reshape([n, o, gh * gw]).transpose(0, 1);
+  const shape = [groups, o / groups, n * gh * gw];
+  if (anyRequiresGrad(y)) return channelsFirst.reshape(shape);
+  const out = scratchTensor("outputMatrix", shape, y.dtype);
+  backend().copyTo(channelsFirst, out._storage.data, out._offset);
+  return out;
 }
 
 /** `w` (O, C/G, kH, kW) as (G, O/G, C/G·kH·kW). */
