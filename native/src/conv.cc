@@ -259,6 +259,49 @@ void max_pool_2x2_f32_avx512(const float* image, int64_t H, int64_t W, int64_t g
     }
   }
 }
+
+// Any other float32 window at dilation 1: 16 outputs of a row at a time, each tap gathered.
+// Lanes whose tap lies in the padding skip it, as the scalar loop does, and taps come in the
+// same order, so values and indices equal the scalar loop's.
+void max_pool_f32_avx512(const float* image, const Window& g, int64_t p0, int64_t p1, float* out, double* indices) {
+  const int64_t H = g.height, W = g.width;
+  const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  const __m512i zero = _mm512_setzero_si512(), width = _mm512_set1_epi32(int32_t(W));
+  for (int64_t p = p0; p < p1; p++) {
+    const float* plane = image + p * H * W;
+    for (int64_t oy = 0; oy < g.gridH; oy++) {
+      const int64_t ys = oy * g.strideH - g.padTop, y0 = std::max<int64_t>(ys, 0);
+      const int64_t y1 = std::min(ys + g.kernelH, H);
+      for (int64_t ox = 0; ox < g.gridW; ox += 16) {
+        const __mmask16 outs = lanes_between(0, g.gridW - ox);
+        const __m512i xs = _mm512_sub_epi32(_mm512_mullo_epi32(_mm512_add_epi32(_mm512_set1_epi32(int32_t(ox)), iota),
+                                                                _mm512_set1_epi32(int32_t(g.strideW))),
+                                            _mm512_set1_epi32(int32_t(g.padLeft)));
+        __m512 best = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
+        __m512i bestIndex = _mm512_add_epi32(_mm512_set1_epi32(int32_t(y0 * W)), _mm512_max_epi32(xs, zero));
+        for (int64_t y = y0; y < y1; y++) {
+          const __m512i row = _mm512_set1_epi32(int32_t(y * W));
+          for (int64_t j = 0; j < g.kernelW; j++) {
+            const __m512i x = _mm512_add_epi32(xs, _mm512_set1_epi32(int32_t(j)));
+            const __mmask16 inside =
+                outs & _mm512_cmpge_epi32_mask(x, zero) & _mm512_cmplt_epi32_mask(x, width);
+            const __m512i at = _mm512_add_epi32(row, x);
+            const __m512 v = _mm512_mask_i32gather_ps(best, inside, at, plane, 4);
+            const __mmask16 take =
+                inside & (_mm512_cmp_ps_mask(v, best, _CMP_GT_OQ) | _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q));
+            best = _mm512_mask_mov_ps(best, take, v);
+            bestIndex = _mm512_mask_mov_epi32(bestIndex, take, at);
+          }
+        }
+        const int64_t q = (p * g.gridH + oy) * g.gridW + ox;
+        _mm512_mask_storeu_ps(out + q, outs, best);
+        _mm512_mask_storeu_pd(indices + q, __mmask8(outs), _mm512_cvtepi32_pd(_mm512_castsi512_si256(bestIndex)));
+        _mm512_mask_storeu_pd(indices + q + 8, __mmask8(outs >> 8),
+                              _mm512_cvtepi32_pd(_mm512_extracti64x4_epi64(bestIndex, 1)));
+      }
+    }
+  }
+}
 #pragma GCC pop_options
 
 template <typename T>
@@ -275,7 +318,12 @@ void max_pool2d(const T* image, const Window& g, T* out, double* indices) {
     });
     return;
   }
+  // int32 lanes: plane indices, and grid positions times the stride, padding and kernel added.
+  const bool gathered = std::is_same<T, float>::value && active_isa() == Isa::Avx512 && g.dilationH == 1 &&
+                        g.dilationW == 1 && H * W <= INT32_MAX && g.gridW * g.strideW + g.kernelW + W <= INT32_MAX;
   split_units(g.batch * g.channels, perPlane * g.kernelH * g.kernelW, kMinWork, [&](int64_t p0, int64_t p1) {
+    if constexpr (std::is_same<T, float>::value)
+      if (gathered) return max_pool_f32_avx512(image, g, p0, p1, out, indices);
     for (int64_t p = p0; p < p1; p++) {
       const T* plane = image + p * H * W;
       int64_t q = p * perPlane;
