@@ -90,6 +90,30 @@ void im2col_tap_f32_avx512(const float* plane, int64_t W, int64_t strideH, int64
   }
 }
 
+// Grids under 8 positions wide (a deep layer's 2×2 or 4×4): a tap's row of the column matrix
+// holds every image's grid, N·L values, gathered 16 at a time through offsets worked out once
+// per call (into channel 0 of each image; -1 in the padding). Copying such rows one grid row
+// at a time spends the time on bookkeeping for 2–4 values.
+void im2col_f32_gather(const float* image, const Window& g, const int32_t* offsets, int64_t c0, int64_t c1,
+                       float* cols) {
+  const int64_t taps = g.kernelH * g.kernelW, nl = g.batch * g.gridH * g.gridW, hw = g.height * g.width;
+  for (int64_t c = c0; c < c1; c++) {
+    const __m512i plane = _mm512_set1_epi32(int32_t(c * hw));
+    for (int64_t tap = 0; tap < taps; tap++) {
+      float* row = cols + (c * taps + tap) * nl;
+      const int32_t* off = offsets + tap * nl;
+      for (int64_t q = 0; q < nl; q += 16) {
+        const __mmask16 lanes = lanes_between(0, nl - q);
+        const __m512i at = _mm512_maskz_loadu_epi32(lanes, off + q);
+        const __mmask16 inside = _mm512_mask_cmpge_epi32_mask(lanes, at, _mm512_setzero_si512());
+        const __m512 v =
+            _mm512_mask_i32gather_ps(_mm512_setzero_ps(), inside, _mm512_add_epi32(at, plane), image, 4);
+        _mm512_mask_storeu_ps(row + q, lanes, v);
+      }
+    }
+  }
+}
+
 // col2im at stride 1 along rows, for the planes of channels c0..c1: each 16-wide chunk of an
 // image row sums its taps' column entries in tap order in a register (the order the JS kernel
 // adds them in, from 0), then is stored once. Which taps reach a row, and each tap's lanes in a
@@ -134,9 +158,34 @@ void col2im_f32_avx512(const float* cols, const Window& g, int64_t c0, int64_t c
 }
 #pragma GCC pop_options
 
+// The gather offsets of im2col_f32_gather: tap-major, then image, then grid position.
+std::vector<int32_t> gather_offsets(const Window& g) {
+  const int64_t nl = g.batch * g.gridH * g.gridW;
+  std::vector<int32_t> offsets(size_t(g.kernelH * g.kernelW * nl));
+  int32_t* o = offsets.data();
+  for (int64_t i = 0; i < g.kernelH; i++)
+    for (int64_t j = 0; j < g.kernelW; j++)
+      for (int64_t n = 0; n < g.batch; n++)
+        for (int64_t oy = 0; oy < g.gridH; oy++)
+          for (int64_t ox = 0; ox < g.gridW; ox++) {
+            const int64_t y = oy * g.strideH + i * g.dilationH - g.padTop;
+            const int64_t x = ox * g.strideW + j * g.dilationW - g.padLeft;
+            const bool inside = y >= 0 && y < g.height && x >= 0 && x < g.width;
+            *o++ = inside ? int32_t((n * g.channels * g.height + y) * g.width + x) : -1;
+          }
+  return offsets;
+}
+
 template <typename T>
 void im2col(const T* image, const Window& g, T* cols) {
   const int64_t H = g.height, W = g.width, gw = g.gridW, L = g.gridH * g.gridW, sw = g.strideW;
+  if constexpr (std::is_same<T, float>::value)
+    if (gw < 8 && active_isa() == Isa::Avx512 && g.kernelH * g.kernelW * g.batch * L <= (1 << 20) &&
+        g.batch * g.channels * H * W <= INT32_MAX) {
+      const std::vector<int32_t> offsets = gather_offsets(g);
+      return split_units(g.channels, g.kernelH * g.kernelW * g.batch * L, kMinWork,
+                         [&](int64_t c0, int64_t c1) { im2col_f32_gather(image, g, offsets.data(), c0, c1, cols); });
+    }
   const bool avx512 = std::is_same<T, float>::value && sw == 1 && active_isa() == Isa::Avx512;
   for_each_tap(g, [&](int64_t p, int64_t, int64_t col, int64_t y0, int64_t y1, int64_t x0, int64_t x1, int64_t dy,
                       int64_t dx) {
