@@ -5,23 +5,26 @@
  * ratios against PyTorch at the same thread count and against the faster TF.js backend, the
  * FMA peak, the noise) and writes it to bench/results/latest.{md,json}.
  *
- *   npm run bench [-- --only=W1,W4,kindling-native-1t,torch-1t] [--budget=500]
+ *   npm run bench [-- --only=W1,W4,kindling-native-1t,torch-1t] [--budget=500] [--rounds=1]
  *
  * --only takes system ids and workload ids (W4 selects every W4 row); --budget is the sampling
- * time per workload in ms (default 500; about three minutes in all on a 2-core machine).
+ * time per workload in ms (default 500; about three minutes in all on a 2-core machine);
+ * --rounds runs every system that many times, in turn, and reports each workload's median
+ * over the rounds (a busy minute on a shared machine then skews one round, not the ratio).
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { WORKLOADS, median, parseArgs, selected, type Result } from "./harness.js";
+import { WORKLOADS, median, parseArgs, selected, type Measurement, type Result } from "./harness.js";
 import { markdown, targetRows, type FmaPeak, type SystemRun } from "./report.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
 const args = parseArgs(process.argv.slice(2));
 const budget = args.get("budget") ?? "500";
+const rounds = Math.max(1, Math.floor(Number(args.get("rounds") ?? 1)) || 1);
 const onlyTokens = args.get("only")?.split(",").filter(Boolean) ?? [];
 const onlyWorkloads = onlyTokens.filter((t) => /^W\d/.test(t));
 const onlySystems = onlyTokens.filter((t) => !/^W\d/.test(t));
@@ -150,26 +153,50 @@ const systems = SYSTEMS.filter((s) => (!onlySystems.length || onlySystems.includ
 process.stderr.write("measuring the FMA peak and the reference workload…\n");
 const peak = wants("W4") ? fmaPeak(notes) : null;
 const referenceTimes = [reference()];
-const runs = new Map<string, SystemRun>();
-for (const s of systems) {
-  process.stderr.write(`\n[${s.id}]\n`);
-  const run: SystemRun = { id: s.id, label: s.id, threads: 0, info: {}, results: {}, error: null, seconds: 0 };
-  const t0 = performance.now();
-  run.error = await runProcess(s.cmd, [...s.argv, `--budget=${budget}`, ...workloadArg], s.env, run);
-  if (wants("W8")) {
-    if (!s.w8) run.results.W8 = { na: "not run for this system (W8 compares Kindling native with PyTorch)" };
-    else if (!existsSync(join(root, s.w8.script))) run.results.W8 = { na: `skipped: ${s.w8.script} does not exist yet` };
-    else {
-      const why = await runProcess(s.w8.cmd, s.w8.argv, s.env, run);
-      if (why !== null && !run.results.W8) run.results.W8 = { na: `failed: ${why}` };
+const roundRuns = new Map<string, SystemRun[]>();
+for (let round = 0; round < rounds; round++)
+  for (const s of systems) {
+    process.stderr.write(`\n[${s.id}${rounds > 1 ? `, round ${round + 1} of ${rounds}` : ""}]\n`);
+    const run: SystemRun = { id: s.id, label: s.id, threads: 0, info: {}, results: {}, error: null, seconds: 0 };
+    const t0 = performance.now();
+    run.error = await runProcess(s.cmd, [...s.argv, `--budget=${budget}`, ...workloadArg], s.env, run);
+    if (wants("W8")) {
+      if (!s.w8) run.results.W8 = { na: "not run for this system (W8 compares Kindling native with PyTorch)" };
+      else if (!existsSync(join(root, s.w8.script))) run.results.W8 = { na: `skipped: ${s.w8.script} does not exist yet` };
+      else {
+        const why = await runProcess(s.w8.cmd, s.w8.argv, s.env, run);
+        if (why !== null && !run.results.W8) run.results.W8 = { na: `failed: ${why}` };
+      }
+      const w8 = run.results.W8;
+      process.stderr.write(`  W8: ${"na" in w8 ? w8.na : `${w8.value.toPrecision(4)} ${w8.unit}`}\n`);
     }
-    const w8 = run.results.W8;
-    process.stderr.write(`  W8: ${"na" in w8 ? w8.na : `${w8.value.toPrecision(4)} ${w8.unit}`}\n`);
+    run.seconds = (performance.now() - t0) / 1000;
+    roundRuns.set(s.id, [...(roundRuns.get(s.id) ?? []), run]);
+    referenceTimes.push(reference());
   }
-  run.seconds = (performance.now() - t0) / 1000;
-  runs.set(s.id, run);
-  referenceTimes.push(reference());
+
+/** One system's rounds as one run: each workload's value, CPU time and samples are medians over the rounds that measured it. */
+function combineRounds(all: SystemRun[]): SystemRun {
+  const run: SystemRun = { ...all[0], results: {}, seconds: all.reduce((t, r) => t + r.seconds, 0) };
+  run.error = all.find((r) => r.error !== null)?.error ?? null;
+  for (const key of new Set(all.flatMap((r) => Object.keys(r.results)))) {
+    const measured = all.map((r) => r.results[key]).filter((m): m is Measurement => m !== undefined && !("na" in m));
+    if (measured.length === 0) {
+      run.results[key] = all.map((r) => r.results[key]).find((m) => m !== undefined)!;
+      continue;
+    }
+    const byValue = [...measured].sort((a, b) => a.value - b.value);
+    run.results[key] = {
+      ...byValue[Math.floor((byValue.length - 1) / 2)],
+      value: median(measured.map((m) => m.value)),
+      cpu: median(measured.map((m) => m.cpu)),
+      samples: measured.map((m) => m.value),
+      ...(measured.length > 1 ? { iters: measured.reduce((n, m) => n + m.iters, 0) } : {}),
+    };
+  }
+  return run;
 }
+const runs = new Map<string, SystemRun>([...roundRuns].map(([id, all]) => [id, combineRounds(all)]));
 
 for (const r of runs.values()) {
   if (r.error !== null) notes.push(`${r.id}: ${Object.keys(r.results).length ? "stopped early" : "did not run"} (${r.error})`);
@@ -187,7 +214,7 @@ const header = [
   `## Kindling bench, ${started.toISOString().slice(0, 16).replace("T", " ")} UTC`,
   "",
   `${cpu}, ${cpus().length} cores, Node ${process.version}, commit ${commit}${dirty ? " (with uncommitted changes)" : ""}, ` +
-    `budget ${budget} ms per workload, 1-minute load average ${loadBefore.toFixed(1)} before and ${loadAfter.toFixed(1)} after.`,
+    `budget ${budget} ms per workload${rounds > 1 ? `, ${rounds} rounds (each value the median over the rounds)` : ""}, 1-minute load average ${loadBefore.toFixed(1)} before and ${loadAfter.toFixed(1)} after.`,
 ];
 // Columns: Kindling, then PyTorch, then TF.js.
 const COLUMNS = ["kindling-native-1t", "kindling-native-2t", "kindling-js", "torch-1t", "torch-2t", "tfjs-wasm", "tfjs-cpu"];
@@ -208,6 +235,7 @@ writeFileSync(
       commit,
       dirty,
       budgetMs: Number(budget),
+      rounds,
       fmaPeak: peak,
       referenceMs: referenceTimes,
       systems: order.map((id) => runs.get(id)),
