@@ -175,7 +175,7 @@ for (let round = 0; round < rounds; round++)
     referenceTimes.push(reference());
   }
 
-/** One system's rounds as one run: each workload's value, CPU time and samples are medians over the rounds that measured it. */
+/** One system's rounds as one run: each workload's value and CPU time are medians over the rounds that measured it; samples are pooled. */
 function combineRounds(all: SystemRun[]): SystemRun {
   const run: SystemRun = { ...all[0], results: {}, seconds: all.reduce((t, r) => t + r.seconds, 0) };
   run.error = all.find((r) => r.error !== null)?.error ?? null;
@@ -190,7 +190,7 @@ function combineRounds(all: SystemRun[]): SystemRun {
       ...byValue[Math.floor((byValue.length - 1) / 2)],
       value: median(measured.map((m) => m.value)),
       cpu: median(measured.map((m) => m.cpu)),
-      samples: measured.map((m) => m.value),
+      samples: measured.flatMap((m) => m.samples),
       ...(measured.length > 1 ? { iters: measured.reduce((n, m) => n + m.iters, 0) } : {}),
     };
   }
