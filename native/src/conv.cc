@@ -269,10 +269,18 @@ void max_pool_2x2(const T* image, int64_t H, int64_t W, int64_t gridH, int64_t g
 // rule lane by lane in the same tap order, so values and indices equal the scalar loop's.
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma,bmi,bmi2")
-inline void pool_tap_x16(__m512 v, __m512i at, __m512& best, __m512i& bestIndex) {
-  const __mmask16 take = _mm512_cmp_ps_mask(v, best, _CMP_GT_OQ) | _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+// pool_tap's rule in the lanes of `lanes`.
+inline void pool_tap_x16(__m512 v, __m512i at, __m512& best, __m512i& bestIndex, __mmask16 lanes = 0xffff) {
+  const __mmask16 take = lanes & (_mm512_cmp_ps_mask(v, best, _CMP_GT_OQ) | _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q));
   best = _mm512_mask_mov_ps(best, take, v);
   bestIndex = _mm512_mask_mov_epi32(bestIndex, take, at);
+}
+
+// The `outs` lanes of 16 outputs at q: values, and indices as doubles.
+inline void store_pool_x16(float* out, double* indices, int64_t q, __mmask16 outs, __m512 best, __m512i bestIndex) {
+  _mm512_mask_storeu_ps(out + q, outs, best);
+  _mm512_mask_storeu_pd(indices + q, __mmask8(outs), _mm512_cvtepi32_pd(_mm512_castsi512_si256(bestIndex)));
+  _mm512_mask_storeu_pd(indices + q + 8, __mmask8(outs >> 8), _mm512_cvtepi32_pd(_mm512_extracti64x4_epi64(bestIndex, 1)));
 }
 
 void max_pool_2x2_f32_avx512(const float* image, int64_t H, int64_t W, int64_t gridH, int64_t gridW, int64_t p0,
@@ -299,11 +307,7 @@ void max_pool_2x2_f32_avx512(const float* image, int64_t H, int64_t W, int64_t g
         pool_tap_x16(_mm512_permutex2var_ps(b0, evens, b1), _mm512_add_epi32(at, down), best, bestIndex);
         pool_tap_x16(_mm512_permutex2var_ps(b0, odds, b1), _mm512_add_epi32(_mm512_add_epi32(at, down), one), best,
                      bestIndex);
-        const int64_t q = rowStart + ox;
-        _mm512_mask_storeu_ps(out + q, outs, best);
-        _mm512_mask_storeu_pd(indices + q, __mmask8(outs), _mm512_cvtepi32_pd(_mm512_castsi512_si256(bestIndex)));
-        _mm512_mask_storeu_pd(indices + q + 8, __mmask8(outs >> 8),
-                              _mm512_cvtepi32_pd(_mm512_extracti64x4_epi64(bestIndex, 1)));
+        store_pool_x16(out, indices, rowStart + ox, outs, best, bestIndex);
       }
     }
   }
@@ -335,18 +339,10 @@ void max_pool_f32_avx512(const float* image, const Window& g, int64_t p0, int64_
             const __mmask16 inside =
                 outs & _mm512_cmpge_epi32_mask(x, zero) & _mm512_cmplt_epi32_mask(x, width);
             const __m512i at = _mm512_add_epi32(row, x);
-            const __m512 v = _mm512_mask_i32gather_ps(best, inside, at, plane, 4);
-            const __mmask16 take =
-                inside & (_mm512_cmp_ps_mask(v, best, _CMP_GT_OQ) | _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q));
-            best = _mm512_mask_mov_ps(best, take, v);
-            bestIndex = _mm512_mask_mov_epi32(bestIndex, take, at);
+            pool_tap_x16(_mm512_mask_i32gather_ps(best, inside, at, plane, 4), at, best, bestIndex, inside);
           }
         }
-        const int64_t q = (p * g.gridH + oy) * g.gridW + ox;
-        _mm512_mask_storeu_ps(out + q, outs, best);
-        _mm512_mask_storeu_pd(indices + q, __mmask8(outs), _mm512_cvtepi32_pd(_mm512_castsi512_si256(bestIndex)));
-        _mm512_mask_storeu_pd(indices + q + 8, __mmask8(outs >> 8),
-                              _mm512_cvtepi32_pd(_mm512_extracti64x4_epi64(bestIndex, 1)));
+        store_pool_x16(out, indices, (p * g.gridH + oy) * g.gridW + ox, outs, best, bestIndex);
       }
     }
   }
