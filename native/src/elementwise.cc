@@ -145,15 +145,40 @@ struct V {
 };
 #include "vmath.inc"
 
+// exp in single precision, three times cheaper than the double path: Cody-Waite reduction
+// x = n·ln2 + r (ln2's high part has 9 bits, so n·hi is exact), the Taylor series of e^r to r^7
+// (|r| <= ln2/2: truncation below 0.05 ulp), and scalef for 2^n, which rounds subnormal results
+// and overflows to inf. Checked on every float: at most 1 ulp from the double exp rounded to
+// float, as the JS kernel computes it.
+inline __m512 exp_ps(__m512 x) {
+  x = _mm512_max_ps(_mm512_set1_ps(-104.0f), _mm512_min_ps(_mm512_set1_ps(89.0f), x));  // NaN passes
+  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504f)),
+                                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+  __m512 p = _mm512_set1_ps(1.0f / 5040);  // p(r) = (e^r - 1 - r) / r^2
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 720));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
+  const __m512 y = _mm512_add_ps(_mm512_fmadd_ps(p, _mm512_mul_ps(r, r), r), _mm512_set1_ps(1.0f));
+  return _mm512_scalef_ps(y, n);
+}
+
 template <int OP>
 void unary_f32(const float* x, float* out, int64_t n) {
   for (int64_t i = 0; i < n; i += 16) {
     const __mmask16 m = n - i >= 16 ? __mmask16(0xffff) : __mmask16((1u << (n - i)) - 1);
     // Masked-off lanes read as 1 so the tail does no slow special-case arithmetic.
     const __m512 v = _mm512_mask_loadu_ps(_mm512_set1_ps(1.0f), m, x + i);
-    const __m256 lo = _mm512_cvtpd_ps(v_apply(OP, _mm512_cvtps_pd(_mm512_castps512_ps256(v))));
-    const __m256 hi = _mm512_cvtpd_ps(v_apply(OP, _mm512_cvtps_pd(_mm512_extractf32x8_ps(v, 1))));
-    _mm512_mask_storeu_ps(out + i, m, _mm512_insertf32x8(_mm512_castps256_ps512(lo), hi, 1));
+    if constexpr (OP == kExp) {
+      _mm512_mask_storeu_ps(out + i, m, exp_ps(v));
+    } else {
+      const __m256 lo = _mm512_cvtpd_ps(v_apply(OP, _mm512_cvtps_pd(_mm512_castps512_ps256(v))));
+      const __m256 hi = _mm512_cvtpd_ps(v_apply(OP, _mm512_cvtps_pd(_mm512_extractf32x8_ps(v, 1))));
+      _mm512_mask_storeu_ps(out + i, m, _mm512_insertf32x8(_mm512_castps256_ps512(lo), hi, 1));
+    }
   }
 }
 }  // namespace avx512
