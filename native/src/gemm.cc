@@ -441,10 +441,29 @@ Buffers<T>& buffers() {
   return buf;
 }
 
-// One product C = A·B (M×K times K×N), C row-major with row stride ldc.
+// K and M block sizes for an M×K by K×N product.
+struct Blocking {
+  int64_t KC, MC;
+};
 template <typename T>
-void gemm_one(const Kernel<T>& kn, int64_t M, int64_t N, int64_t K, const T* A, int64_t sam, int64_t sak,
-              const T* B, int64_t sbk, int64_t sbn, T* C, int64_t ldc) {
+Blocking blocking_for(const Kernel<T>& kn, int64_t M, int64_t N, int64_t K) {
+  const bool large = M >= kLargeProduct && N >= kLargeProduct && K >= kLargeProduct;
+  return large ? Blocking{kn.KCLarge, kn.MCLarge} : Blocking{kn.KC, kn.MC};
+}
+
+// Where the (jc, pc) block of B starts in a packing of all of B: blocks in jc-major order, each
+// the NR-column panels of pack_b over kc rows (every jc block but the last is NC wide, and NC is
+// a multiple of NR).
+inline int64_t packed_b_offset(int NR, int64_t NC, int64_t N, int64_t K, int64_t jc, int64_t pc) {
+  const int64_t ncPad = (std::min(NC, N - jc) + NR - 1) / NR * NR;
+  return jc * K + ncPad * pc;
+}
+
+// One product C = A·B (M×K times K×N), C row-major with row stride ldc. `packedB`, when not
+// null, is all of B packed with blocking `bl` (see packed_b_offset); else B is packed here.
+template <typename T>
+void gemm_one(const Kernel<T>& kn, Blocking bl, int64_t M, int64_t N, int64_t K, const T* A, int64_t sam,
+              int64_t sak, const T* B, int64_t sbk, int64_t sbn, const T* packedB, T* C, int64_t ldc) {
   if (M <= 0 || N <= 0) return;
   if (K <= 0) {
     for (int64_t i = 0; i < M; i++) std::fill(C + i * ldc, C + i * ldc + N, T(0));
@@ -452,14 +471,13 @@ void gemm_one(const Kernel<T>& kn, int64_t M, int64_t N, int64_t K, const T* A, 
   }
   const int MR = kn.MR, NR = kn.NR;
   Buffers<T>& buf = buffers<T>();
-  const bool large = M >= kLargeProduct && N >= kLargeProduct && K >= kLargeProduct;
-  const int64_t KC = large ? kn.KCLarge : kn.KC, MC = large ? kn.MCLarge : kn.MC;
+  const int64_t KC = bl.KC, MC = bl.MC;
   const int64_t kcMax = std::min<int64_t>(K, KC);
   const int64_t mcMax = std::min<int64_t>(M, MC);
   const int64_t ncMax = std::min<int64_t>(N, kn.NC);
   buf.a = Buffers<T>::grow(buf.a, buf.na, size_t((mcMax + MR - 1) / MR * MR) * kcMax);
-  buf.b = Buffers<T>::grow(buf.b, buf.nb, size_t((ncMax + NR - 1) / NR * NR) * kcMax);
-  if (!buf.a || !buf.b) {  // out of memory for packing: unblocked loops, no allocation
+  if (!packedB) buf.b = Buffers<T>::grow(buf.b, buf.nb, size_t((ncMax + NR - 1) / NR * NR) * kcMax);
+  if (!buf.a || (!packedB && !buf.b)) {  // out of memory for packing: unblocked loops, no allocation
     buf.na = buf.nb = 0;
     for (int64_t i = 0; i < M; i++)
       for (int64_t j = 0; j < N; j++) {
@@ -471,16 +489,17 @@ void gemm_one(const Kernel<T>& kn, int64_t M, int64_t N, int64_t K, const T* A, 
   }
   // Packing B pays for itself when many row panels reuse it; for a few rows, read a row-major
   // B in place. (Reading it in place for large M loses: rows 4 KiB apart thrash L1 sets.)
-  const bool directB = sbn == 1 && M <= 4 * MR;
+  const bool directB = !packedB && sbn == 1 && M <= 4 * MR;
   for (int64_t jc = 0; jc < N; jc += kn.NC) {
     const int64_t nc = std::min<int64_t>(kn.NC, N - jc);
     const int64_t ncFull = nc / NR * NR;  // columns read in place when directB
     for (int64_t pc = 0; pc < K; pc += KC) {
       const int64_t kc = std::min<int64_t>(KC, K - pc);
       const T* Bblk = B + pc * sbk + jc * sbn;
-      if (!directB)
+      const T* Bpacked = packedB ? packedB + packed_b_offset(NR, kn.NC, N, K, jc, pc) : buf.b;
+      if (!packedB && !directB)
         pack_b(NR, kc, nc, Bblk, sbk, sbn, buf.b);
-      else if (ncFull < nc)
+      else if (directB && ncFull < nc)
         pack_b(NR, kc, nc - ncFull, Bblk + ncFull, sbk, sbn, buf.b);
       for (int64_t ic = 0; ic < M; ic += MC) {
         const int64_t mc = std::min<int64_t>(MC, M - ic);
@@ -490,7 +509,7 @@ void gemm_one(const Kernel<T>& kn, int64_t M, int64_t N, int64_t K, const T* A, 
           const T* pb;
           int64_t ldb;
           if (!directB) {
-            pb = buf.b + (jr / NR) * kc * NR;
+            pb = Bpacked + (jr / NR) * kc * NR;
             ldb = NR;
           } else if (jr < ncFull) {
             pb = Bblk + jr;
@@ -523,7 +542,28 @@ struct BatchJob {
   T* C;
   int64_t parts;   // pieces each product is cut into
   bool splitRows;  // cut along M (else along N)
+  Blocking whole;  // blocking of the whole product, which packedB follows
+  T* packedB;      // all of B packed once for every piece (one product cut along M), else null
 };
+
+// Packs the task-th share of every block's column panels of B into job.packedB.
+template <typename T>
+void pack_b_task(void* ctx, int task) {
+  const BatchJob<T>& j = *static_cast<BatchJob<T>*>(ctx);
+  const int NR = j.kn->NR;
+  for (int64_t jc = 0; jc < j.N; jc += j.kn->NC) {
+    const int64_t nc = std::min<int64_t>(j.kn->NC, j.N - jc);
+    const int64_t panels = (nc + NR - 1) / NR;
+    const int64_t p0 = panels * task / j.parts, p1 = panels * (task + 1) / j.parts;
+    if (p0 >= p1) continue;
+    const int64_t cols = std::min(nc, p1 * NR) - p0 * NR;
+    for (int64_t pc = 0; pc < j.K; pc += j.whole.KC) {
+      const int64_t kc = std::min(j.whole.KC, j.K - pc);
+      pack_b(NR, kc, cols, j.B + pc * j.sbk + (jc + p0 * NR) * j.sbn, j.sbk, j.sbn,
+             j.packedB + packed_b_offset(NR, j.kn->NC, j.N, j.K, jc, pc) + p0 * NR * kc);
+    }
+  }
+}
 
 template <typename T>
 void run_task(void* ctx, int task) {
@@ -533,7 +573,7 @@ void run_task(void* ctx, int task) {
   const T* B = j.B + g * j.sbg;
   T* C = j.C + g * j.M * j.N;
   if (j.parts == 1) {
-    gemm_one(*j.kn, j.M, j.N, j.K, A, j.sam, j.sak, B, j.sbk, j.sbn, C, j.N);
+    gemm_one<T>(*j.kn, j.whole, j.M, j.N, j.K, A, j.sam, j.sak, B, j.sbk, j.sbn, nullptr, C, j.N);
     return;
   }
   // Cut on micro-tile boundaries so every piece but the last runs full tiles.
@@ -543,15 +583,29 @@ void run_task(void* ctx, int task) {
   const int64_t t0 = tiles * part / j.parts, t1 = tiles * (part + 1) / j.parts;
   const int64_t lo = t0 * unit, hi = std::min(len, t1 * unit);
   if (lo >= hi) return;
-  if (j.splitRows)
-    gemm_one(*j.kn, hi - lo, j.N, j.K, A + lo * j.sam, j.sam, j.sak, B, j.sbk, j.sbn, C + lo * j.N, j.N);
+  if (j.packedB)
+    gemm_one(*j.kn, j.whole, hi - lo, j.N, j.K, A + lo * j.sam, j.sam, j.sak, B, j.sbk, j.sbn, j.packedB,
+             C + lo * j.N, j.N);
+  else if (j.splitRows)
+    gemm_one<T>(*j.kn, blocking_for(*j.kn, hi - lo, j.N, j.K), hi - lo, j.N, j.K, A + lo * j.sam, j.sam, j.sak, B,
+             j.sbk, j.sbn, nullptr, C + lo * j.N, j.N);
   else
-    gemm_one(*j.kn, j.M, hi - lo, j.K, A, j.sam, j.sak, B + lo * j.sbn, j.sbk, j.sbn, C + lo, j.N);
+    gemm_one<T>(*j.kn, blocking_for(*j.kn, j.M, hi - lo, j.K), j.M, hi - lo, j.K, A, j.sam, j.sak, B + lo * j.sbn,
+             j.sbk, j.sbn, nullptr, C + lo, j.N);
 }
 
 // Below this many multiply-adds a product runs on the calling thread alone: waking a worker
 // costs a few µs.
 constexpr double kParallelMacs = 96.0 * 1024;
+
+// The calling thread's buffer for a whole packed B, grown on demand.
+template <typename T>
+T* shared_packed_b(size_t want) {
+  thread_local Buffers<T> buf;
+  buf.b = Buffers<T>::grow(buf.b, buf.nb, want);
+  if (!buf.b) buf.nb = 0;
+  return buf.b;
+}
 
 template <typename T>
 void gemm_batched(int64_t batch, int64_t M, int64_t N, int64_t K, const T* A, int64_t sag, int64_t sam,
@@ -563,12 +617,13 @@ void gemm_batched(int64_t batch, int64_t M, int64_t N, int64_t K, const T* A, in
       return;
     }
   const Kernel<T>& kn = kernel_for(static_cast<T*>(nullptr));
-  BatchJob<T> job{&kn, M, N, K, A, sag, sam, sak, B, sbg, sbk, sbn, C, 1, false};
+  const Blocking whole = blocking_for(kn, M, N, K);
+  BatchJob<T> job{&kn, M, N, K, A, sag, sam, sak, B, sbg, sbk, sbn, C, 1, false, whole, nullptr};
   const int threads = get_num_threads();
   const double macs = double(batch) * double(M) * double(N) * double(K);
   if (threads == 1 || macs < kParallelMacs) {
     for (int64_t g = 0; g < batch; g++)
-      gemm_one(kn, M, N, K, A + g * sag, sam, sak, B + g * sbg, sbk, sbn, C + g * M * N, N);
+      gemm_one<T>(kn, whole, M, N, K, A + g * sag, sam, sak, B + g * sbg, sbk, sbn, nullptr, C + g * M * N, N);
     return;
   }
   // Whole products per task when the batch shares out evenly (or is large); otherwise also
@@ -582,8 +637,14 @@ void gemm_batched(int64_t batch, int64_t M, int64_t N, int64_t K, const T* A, in
   const int64_t ntasks = batch * job.parts;
   if (ntasks > 0x7fffffff) {
     for (int64_t g = 0; g < batch; g++)  // parts == 1 here
-      gemm_one(kn, M, N, K, A + g * sag, sam, sak, B + g * sbg, sbk, sbn, C + g * M * N, N);
+      gemm_one<T>(kn, whole, M, N, K, A + g * sag, sam, sak, B + g * sbg, sbk, sbn, nullptr, C + g * M * N, N);
     return;
+  }
+  // One large product cut along M: the threads pack B together once, rather than each all of
+  // it (for smaller ones the extra hand-off to the workers costs more than the packing saved).
+  if (batch == 1 && job.parts > 1 && job.splitRows && M >= kLargeProduct && N >= kLargeProduct && K >= kLargeProduct) {
+    job.packedB = shared_packed_b<T>(size_t((N + kn.NR - 1) / kn.NR * kn.NR) * size_t(K));
+    if (job.packedB) parallel_for(static_cast<int>(job.parts), pack_b_task<T>, &job);
   }
   parallel_for(static_cast<int>(ntasks), run_task<T>, &job);
 }

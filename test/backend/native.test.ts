@@ -175,17 +175,23 @@ describe("native backend", { skip }, () => {
       ["transposed", "transposed"], ["strided", "strided"], ["broadcast", "contiguous"], ["contiguous", "broadcast"],
     ];
 
-    function check(a: Tensor, b: Tensor, label: string): void {
+    /**
+     * Checks the native product against the JS one. `part` ([first row, rows, first column,
+     * columns]) limits the comparison, and the JS side's work, to that block of the output.
+     */
+    function check(a: Tensor, b: Tensor, label: string, part?: [number, number, number, number]): void {
       const [B, M, K] = a._shape;
       const N = b._shape[2];
-      const ref = out([B, M, N], a.dtype);
-      jsBackend.bmm(a, b, ref);
       const got = out([B, M, N], a.dtype).fill_(Number.NaN); // every element must be written
       forced(() => native!.bmm(a, b, got));
-      const bound = out([B, M, N], a.dtype);
-      jsBackend.bmm(a.abs(), b.abs(), bound);
+      const [r0, h, c0, w] = part ?? [0, M, 0, N];
+      const ap = a.narrow(1, r0, h), bp = b.narrow(2, c0, w);
+      const ref = out([B, h, w], a.dtype);
+      jsBackend.bmm(ap, bp, ref);
+      const bound = out([B, h, w], a.dtype);
+      jsBackend.bmm(ap.abs(), bp.abs(), bound);
       const u = a.dtype === torch.float32 ? 2 ** -24 : 2 ** -53;
-      const r = values(ref), g = values(got), bd = values(bound);
+      const r = values(ref), g = values(got.narrow(1, r0, h).narrow(2, c0, w)), bd = values(bound);
       for (let i = 0; i < r.length; i++) {
         const tol = 2 * K * u * bd[i] + ulpAt(r[i], a.dtype);
         if (!(Math.abs(g[i] - r[i]) <= tol))
@@ -221,6 +227,24 @@ describe("native backend", { skip }, () => {
         for (const [la, lb] of layouts.slice(0, 4))
           check(make([1, 527, 1031], torch.float32, la), make([1, 1031, 515], torch.float32, lb), `${threads} threads 527x1031x515 ${la}/${lb}`);
       });
+    });
+
+    test("two threads sharing one packing of B: past the 4096-column block, both dtypes, transposed B", () => {
+      // Products cut along M (M ≥ N) and at least 512 in every dim share B's packing; only one
+      // past 4096 columns has a second column block. The JS side checks corners of the output.
+      torch.manualSeed(4);
+      const saved = getNumThreads();
+      try {
+        setNumThreads(2);
+        for (const dtype of DTYPES)
+          for (const lb of ["contiguous", "transposed"] as const) {
+            const a = make([1, 4110, 515], dtype, "contiguous"), b = make([1, 515, 4101], dtype, lb);
+            const corners: [number, number, number, number][] = [[0, 30, 0, 40], [0, 30, 4061, 40], [4080, 30, 4061, 40], [2040, 40, 4090, 11]];
+            for (const part of corners) check(a, b, `${dtype.name} 4110x515x4101 ${lb} block ${part}`, part);
+          }
+      } finally {
+        setNumThreads(saved);
+      }
     });
 
     test("empty operands: zero-size dims write nothing, K = 0 writes zeros", () => {
