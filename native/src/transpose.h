@@ -95,10 +95,22 @@ inline void tile16(const float* x, int64_t xcs, int64_t rn, int64_t cn, float* d
   for (int r = 0; r < rn; r++) _mm512_mask_storeu_ps(dst + r * ldd, sm, v[r]);
 }
 
+// Rows of up to 32 floats (a GEMM panel of a row-major operand), each one or two masked
+// 16-lane moves: twice as fast as the portable loop's 4-lane ones.
+inline void copy_rows_512(const float* x, int64_t xrs, int64_t rows, int64_t cols, float* dst, int64_t ldd) {
+  const __mmask16 m0 = lanes16(cols), m1 = cols > 16 ? lanes16(cols - 16) : 0;
+  for (int64_t r = 0; r < rows; r++) {
+    const float* src = x + r * xrs;
+    _mm512_mask_storeu_ps(dst + r * ldd, m0, _mm512_maskz_loadu_ps(m0, src));
+    if (cols > 16) _mm512_mask_storeu_ps(dst + r * ldd + 16, m1, _mm512_maskz_loadu_ps(m1, src + 16));
+  }
+}
+
 // AVX-512 version: a source whose rows are contiguous along r (xrs == 1, the transposed case)
 // goes through 16×16 (float) or 8×8 (double) register transposes.
 inline void gather_tile_512(const float* x, int64_t xrs, int64_t xcs, int64_t rows, int64_t cols, float* dst,
                             int64_t ldd) {
+  if (xcs == 1 && cols <= 32) return copy_rows_512(x, xrs, rows, cols, dst, ldd);
   if (xrs != 1 || xcs == 1) return gather_tile_generic(x, xrs, xcs, rows, cols, dst, ldd);
   for (int64_t c0 = 0; c0 < cols; c0 += 16) {
     const int64_t cn = cols - c0 < 16 ? cols - c0 : 16;
