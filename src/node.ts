@@ -7,17 +7,26 @@
  * otherwise, one line on stderr says so and Kindling runs on the JS backend.
  * `torch.backends.current()` tells which one runs.
  *
+ * Importing it also turns off V8's concurrent freeing of array buffers (its
+ * `--no-concurrent-array-buffer-sweeping` flag): tensor memory is then returned in the
+ * collection that finds it dead rather than by a background thread later, so the memory V8
+ * counts as in use stays near what is live and it collects far less often (a loop of
+ * 1e6-element adds: 38 full collections → 1 and half the time per add; resnet18 and MNIST
+ * training steps ~10% faster). `KINDLING_V8_FLAGS=keep` leaves V8's flags as they are.
+ *
  * @example
  * import * as torch from "kindling";
  * torch.backends.current(); // "native"
  * torch.setNumThreads(1);
  */
+import v8 from "node:v8";
 import { setBackend } from "./backend/backend.js";
 import { setOutputAllocator } from "./core/storage.js";
 import { defaultBackend, nativeLoadError } from "./backend/native.js";
 
 export * from "./index.js";
 
+if (process.env.KINDLING_V8_FLAGS !== "keep") v8.setFlagsFromString("--no-concurrent-array-buffer-sweeping");
 setBackend(defaultBackend());
 // Kernel outputs of 16 KiB and more skip V8's zero-fill: Buffer.allocUnsafeSlow gives an
 // unpooled, uninitialized ArrayBuffer of exactly that size (smaller ones are cheap either way).
