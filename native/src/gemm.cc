@@ -8,8 +8,9 @@
 // small-M products of training steps, packing B would cost as much as the arithmetic.
 // Micro-kernels exist for AVX-512 (float 14×32, double 14×16), AVX2+FMA (6×16, 6×8) and
 // portable C++ (4×8); the widest one the CPU supports is picked at run time. Float products
-// with a few outputs over a long K contiguous in both operands take dot products instead. Each is compiled
-// with GCC target pragmas so the rest of the addon runs on any x86-64-v2 CPU.
+// with a few outputs over a long K contiguous in both operands take dot products instead, and
+// products of a few columns from a column-major A are computed transposed (see gemm_one).
+// Each is compiled with GCC target pragmas so the rest of the addon runs on any x86-64-v2 CPU.
 #include <immintrin.h>
 
 #include <algorithm>
@@ -470,6 +471,19 @@ void gemm_one(const Kernel<T>& kn, Blocking bl, int64_t M, int64_t N, int64_t K,
     return;
   }
   const int MR = kn.MR, NR = kn.NR;
+  // A few columns from a column-major A (a transposed weight, as in a convolution's input
+  // gradient): Cᵀ = Bᵀ·Aᵀ reads Aᵀ, row-major, in place where C = A·B would pack all of A, and
+  // the thin Cᵀ is transposed into C afterwards.
+  if (!packedB && sam == 1 && sak != 1 && N <= 4 * MR && M >= 8 * N) {
+    thread_local Buffers<T> swapped;
+    swapped.a = Buffers<T>::grow(swapped.a, swapped.na, size_t(M) * size_t(N));
+    if (swapped.a) {
+      gemm_one<T>(kn, blocking_for(kn, N, M, K), N, M, K, B, sbn, sbk, A, sak, sam, nullptr, swapped.a, M);
+      gather_tile(swapped.a, 1, M, M, N, C, ldc);
+      return;
+    }
+    swapped.na = 0;
+  }
   Buffers<T>& buf = buffers<T>();
   const int64_t KC = bl.KC, MC = bl.MC;
   const int64_t kcMax = std::min<int64_t>(K, KC);

@@ -169,6 +169,8 @@ describe("native backend", { skip }, () => {
       [1, 2, 3, 4100], [1, 100, 300, 70],
       // A few outputs over a long K (the float32 dot-product path when both are K-contiguous).
       [1, 16, 5000, 9], [2, 7, 1037, 16], [1, 5, 2049, 3],
+      // A few columns of many rows (a transposed A is read as Aᵀ, row-major, and Cᵀ transposed).
+      [1, 450, 37, 20], [2, 130, 300, 13], [1, 600, 40, 56],
     ];
     const layouts: [Layout, Layout][] = [
       ["contiguous", "contiguous"], ["transposed", "contiguous"], ["contiguous", "transposed"],
