@@ -409,6 +409,8 @@ void pack_a(int MR, int64_t mc, int64_t kc, const T* A, int64_t sam, int64_t sak
 // transpose here.
 template <typename T>
 void pack_b(int NR, int64_t kc, int64_t nc, const T* B, int64_t sbk, int64_t sbn, T* pb) {
+  if constexpr (std::is_same_v<T, float>)
+    if (sbn == 1 && NR == 32 && active_isa() == Isa::Avx512) return pack_rows_32(kc, nc, B, sbk, pb);
   for (int64_t jr = 0; jr < nc; jr += NR, pb += NR * kc) {
     const int nr = static_cast<int>(std::min<int64_t>(NR, nc - jr));
     if (nr < NR)

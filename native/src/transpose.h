@@ -106,6 +106,27 @@ inline void copy_rows_512(const float* x, int64_t xrs, int64_t rows, int64_t col
   }
 }
 
+// Packs kc rows of a row-major matrix (nc floats each, `rs` apart) into 32-column panels
+// (panel p holds its kc rows of 32, zero-padded, at dst + p·kc·32), reading each source row
+// once from start to end: the hardware prefetcher follows one row at a time, where panel by
+// panel every row is a separate stream.
+inline void pack_rows_32(int64_t kc, int64_t nc, const float* x, int64_t rs, float* dst) {
+  const int64_t full = nc / 32, tail = nc - full * 32;
+  const __mmask16 m0 = lanes16(tail), m1 = tail > 16 ? lanes16(tail - 16) : 0;
+  for (int64_t k = 0; k < kc; k++) {
+    const float* src = x + k * rs;
+    float* d = dst + k * 32;
+    for (int64_t p = 0; p < full; p++, src += 32, d += kc * 32) {
+      _mm512_storeu_ps(d, _mm512_loadu_ps(src));
+      _mm512_storeu_ps(d + 16, _mm512_loadu_ps(src + 16));
+    }
+    if (tail) {
+      _mm512_storeu_ps(d, _mm512_maskz_loadu_ps(m0, src));
+      _mm512_storeu_ps(d + 16, _mm512_maskz_loadu_ps(m1, src + 16));
+    }
+  }
+}
+
 // AVX-512 version: a source whose rows are contiguous along r (xrs == 1, the transposed case)
 // goes through 16×16 (float) or 8×8 (double) register transposes.
 inline void gather_tile_512(const float* x, int64_t xrs, int64_t xcs, int64_t rows, int64_t cols, float* dst,
