@@ -5,6 +5,7 @@
  */
 import * as torch from "../src/node.js";
 import type { Tensor } from "../src/node.js";
+import { resnet18 } from "../src/vision/index.js";
 import { BenchProcess, SIZES, parseArgs } from "./harness.js";
 
 const { nn, optim, F } = torch;
@@ -77,17 +78,8 @@ await bench.run("W5", () => {
   await bench.run("W6 exp", () => bench.time(() => void a.exp(), "ms"));
 }
 
-await bench.run("W7", async () => {
-  // Looked up at run time: kindling/vision is being written alongside the bench.
-  const visionPath = "../src/vision/index.js";
-  let vision: { resnet18?: () => torch.nn.Module };
-  try {
-    vision = (await import(visionPath)) as typeof vision;
-  } catch {
-    return { na: "skipped: src/vision/index.ts does not exist yet" };
-  }
-  if (typeof vision.resnet18 !== "function") return { na: "skipped: kindling/vision does not export resnet18 yet" };
-  const model = vision.resnet18();
+await bench.run("W7", () => {
+  const model = resnet18();
   const { n, c, h, w } = SIZES.resnet;
   const x = torch.randn([n, c, h, w]), labels = torch.randint(0, 1000, [n]);
   return bench.time(() => {
