@@ -426,11 +426,13 @@ struct Buffers {
   T* a = nullptr;
   T* b = nullptr;
   size_t na = 0, nb = 0;
+  // Null (and `have` 0) when out of memory.
   static T* grow(T* p, size_t& have, size_t want) {
     if (have >= want) return p;
     std::free(p);
-    have = want;
-    return static_cast<T*>(std::aligned_alloc(64, ((want * sizeof(T) + 63) / 64) * 64));
+    T* q = static_cast<T*>(std::aligned_alloc(64, ((want * sizeof(T) + 63) / 64) * 64));
+    have = q ? want : 0;
+    return q;
   }
   ~Buffers() {
     std::free(a);
@@ -448,10 +450,12 @@ Buffers<T>& buffers() {
 struct Blocking {
   int64_t KC, MC;
 };
+inline bool large_product(int64_t M, int64_t N, int64_t K) {
+  return M >= kLargeProduct && N >= kLargeProduct && K >= kLargeProduct;
+}
 template <typename T>
 Blocking blocking_for(const Kernel<T>& kn, int64_t M, int64_t N, int64_t K) {
-  const bool large = M >= kLargeProduct && N >= kLargeProduct && K >= kLargeProduct;
-  return large ? Blocking{kn.KCLarge, kn.MCLarge} : Blocking{kn.KC, kn.MC};
+  return large_product(M, N, K) ? Blocking{kn.KCLarge, kn.MCLarge} : Blocking{kn.KC, kn.MC};
 }
 
 // Where the (jc, pc) block of B starts in a packing of all of B: blocks in jc-major order, each
@@ -484,7 +488,6 @@ void gemm_one(const Kernel<T>& kn, Blocking bl, int64_t M, int64_t N, int64_t K,
       gather_tile(swapped.a, 1, M, M, N, C, ldc);
       return;
     }
-    swapped.na = 0;
   }
   Buffers<T>& buf = buffers<T>();
   const int64_t KC = bl.KC, MC = bl.MC;
@@ -494,7 +497,6 @@ void gemm_one(const Kernel<T>& kn, Blocking bl, int64_t M, int64_t N, int64_t K,
   buf.a = Buffers<T>::grow(buf.a, buf.na, size_t((mcMax + MR - 1) / MR * MR) * kcMax);
   if (!packedB) buf.b = Buffers<T>::grow(buf.b, buf.nb, size_t((ncMax + NR - 1) / NR * NR) * kcMax);
   if (!buf.a || (!packedB && !buf.b)) {  // out of memory for packing: unblocked loops, no allocation
-    buf.na = buf.nb = 0;
     for (int64_t i = 0; i < M; i++)
       for (int64_t j = 0; j < N; j++) {
         T s = 0;
@@ -599,12 +601,9 @@ void run_task(void* ctx, int task) {
   const int64_t t0 = tiles * part / j.parts, t1 = tiles * (part + 1) / j.parts;
   const int64_t lo = t0 * unit, hi = std::min(len, t1 * unit);
   if (lo >= hi) return;
-  if (j.packedB)
-    gemm_one(*j.kn, j.whole, hi - lo, j.N, j.K, A + lo * j.sam, j.sam, j.sak, B, j.sbk, j.sbn, j.packedB,
-             C + lo * j.N, j.N);
-  else if (j.splitRows)
-    gemm_one<T>(*j.kn, blocking_for(*j.kn, hi - lo, j.N, j.K), hi - lo, j.N, j.K, A + lo * j.sam, j.sam, j.sak, B,
-             j.sbk, j.sbn, nullptr, C + lo * j.N, j.N);
+  if (j.splitRows)  // a shared packing of B follows the whole product's blocking
+    gemm_one<T>(*j.kn, j.packedB ? j.whole : blocking_for(*j.kn, hi - lo, j.N, j.K), hi - lo, j.N, j.K,
+                A + lo * j.sam, j.sam, j.sak, B, j.sbk, j.sbn, j.packedB, C + lo * j.N, j.N);
   else
     gemm_one<T>(*j.kn, blocking_for(*j.kn, j.M, hi - lo, j.K), j.M, hi - lo, j.K, A, j.sam, j.sak, B + lo * j.sbn,
              j.sbk, j.sbn, nullptr, C + lo, j.N);
@@ -618,9 +617,7 @@ constexpr double kParallelMacs = 96.0 * 1024;
 template <typename T>
 T* shared_packed_b(size_t want) {
   thread_local Buffers<T> buf;
-  buf.b = Buffers<T>::grow(buf.b, buf.nb, want);
-  if (!buf.b) buf.nb = 0;
-  return buf.b;
+  return buf.b = Buffers<T>::grow(buf.b, buf.nb, want);
 }
 
 template <typename T>
@@ -658,7 +655,7 @@ void gemm_batched(int64_t batch, int64_t M, int64_t N, int64_t K, const T* A, in
   }
   // One large product cut along M: the threads pack B together once, rather than each all of
   // it (for smaller ones the extra hand-off to the workers costs more than the packing saved).
-  if (batch == 1 && job.parts > 1 && job.splitRows && M >= kLargeProduct && N >= kLargeProduct && K >= kLargeProduct) {
+  if (batch == 1 && job.parts > 1 && job.splitRows && large_product(M, N, K)) {
     job.packedB = shared_packed_b<T>(size_t((N + kn.NR - 1) / kn.NR * kn.NR) * size_t(K));
     if (job.packedB) parallel_for(static_cast<int>(job.parts), pack_b_task<T>, &job);
   }
