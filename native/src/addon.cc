@@ -401,6 +401,44 @@ napi_value Im2colOrCol2im(napi_env env, napi_callback_info info) {
   });
 }
 
+// convolution(pass, a, b, out, outChannels, ...window): pass 0 forward (a = x, b = w, out = y),
+// 1 input gradient (a = gy, b = w, out = gx), 2 weight gradient (a = x, b = gy, out = gw); one
+// channel group. Returns false when the kernel could not allocate its column buffers.
+napi_value Convolution(napi_env env, napi_callback_info info) {
+  Args a(env, info, 19);
+  const int64_t pass = a.num(0);
+  napi_typedarray_type type[3];
+  int64_t length[3] = {};
+  void* data[3];
+  for (size_t i = 0; i < 3; i++) data[i] = a.array(i + 1, type[i], length[i]);
+  const int64_t O = a.num(4);
+  Window g{};
+  if (!window_arg(a, 5, g)) return nullptr;
+  if (type[0] != type[1] || type[0] != type[2]) return a.fail("kindling native: convolution operands differ in type"), nullptr;
+  if (pass < 0 || pass > 2 || O < 0) return a.fail("kindling native: bad convolution pass"), nullptr;
+  const __int128 image = image_size(g), weight = static_cast<__int128>(O) * g.channels * g.kernelH * g.kernelW,
+                 grid = static_cast<__int128>(g.batch) * O * g.gridH * g.gridW;
+  const __int128 sizes[3][3] = {{image, weight, grid}, {grid, weight, image}, {image, grid, weight}};
+  for (size_t i = 0; i < 3; i++)
+    if (!span_ok(length[i], 0, sizes[pass][i])) return a.fail("kindling native: convolution index out of range"), nullptr;
+  bool ok = true;
+  const auto run = [&](auto* tag) {
+    using T = std::remove_pointer_t<decltype(tag)>;
+    const T* p = static_cast<const T*>(data[0]);
+    const T* q = static_cast<const T*>(data[1]);
+    T* out = static_cast<T*>(data[2]);
+    ok = pass == 0 ? conv2d_forward(p, q, g, O, out)
+         : pass == 1 ? conv2d_input_grad(p, q, g, O, out)
+                     : conv2d_weight_grad(p, q, g, O, out);
+  };
+  napi_value r = guarded(env, [&] {
+    if (type[0] == napi_float32_array) run(static_cast<float*>(nullptr));
+    else run(static_cast<double*>(nullptr));
+  });
+  napi_get_boolean(env, ok, &r);
+  return r;
+}
+
 // maxPool2d(image, out, indices (Float64Array), ...window)
 napi_value MaxPool2d(napi_env env, napi_callback_info info) {
   Args a(env, info, 17);
@@ -543,6 +581,7 @@ NAPI_MODULE_INIT() {
              {"batchNormBackward", BatchNorm<BnKind::Backward>},
              {"im2col", Im2colOrCol2im<true>},
              {"col2im", Im2colOrCol2im<false>},
+             {"convolution", Convolution},
              {"maxPool2d", MaxPool2d},
              {"scatterAddPlanes", ScatterAddPlanes},
              {"bernoulli", Bernoulli},

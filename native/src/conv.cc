@@ -1,10 +1,12 @@
-// Convolution and pooling kernels: im2col / col2im (which turn a convolution into one GEMM) and
-// max pooling with its gradient. Memory-bound loops: rows are copied with memcpy where the
-// stride allows, and work is split over image planes, which no two tasks share.
+// Convolution and pooling kernels: im2col / col2im (which turn a convolution into one GEMM), the
+// three passes of a convolution run one image at a time, and max pooling with its gradient.
+// Memory-bound loops: rows are copied with memcpy where the stride allows, and work is split
+// over image planes, which no two tasks share.
 #include <immintrin.h>
 
 #include <atomic>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <type_traits>
@@ -415,6 +417,120 @@ bool scatter_add_planes(const T* values, const double* indices, int64_t planes, 
   return ok.load();
 }
 
+// ---- Convolution passes, one image at a time ----------------------------------------------
+//
+// Each image's columns (C·kH·kW × L) are built in a per-thread buffer small enough to stay in
+// cache and meet the weight in one product on that thread; images are shared out over the
+// pool. Unlike im2col of the whole batch and one product, the batch's columns (tens of MB in
+// early layers) never travel through memory, and each thread's piece is whole products.
+
+namespace {
+
+// The calling thread's scratch array for `Role`, of at least n elements, kept for the thread's
+// lifetime; null when out of memory.
+template <typename T, int Role>
+T* thread_scratch(size_t n) {
+  struct Scratch {
+    T* p = nullptr;
+    size_t n = 0;
+    ~Scratch() { std::free(p); }
+  };
+  thread_local Scratch s;
+  if (s.n < n) {
+    std::free(s.p);
+    s.p = static_cast<T*>(std::aligned_alloc(64, (n * sizeof(T) + 63) / 64 * 64));
+    s.n = s.p ? n : 0;
+  }
+  return s.p;
+}
+
+struct ConvShape {
+  int64_t image, ckk, L, O;  // elements per image, rows of one image's columns, grid positions, output channels
+  Window one;                // the geometry of a single image
+};
+
+ConvShape conv_shape(const Window& g, int64_t O) {
+  Window one = g;
+  one.batch = 1;
+  return {g.channels * g.height * g.width, g.channels * g.kernelH * g.kernelW, g.gridH * g.gridW, O, one};
+}
+
+// Runs body(n0, n1, cols) over ranges of the batch's images on the pool, cols being the
+// running thread's column buffer; false if one could not be allocated.
+template <typename T, typename F>
+bool for_image_ranges(const Window& g, const ConvShape& s, const F& body) {
+  std::atomic<bool> ok{true};
+  split_units(g.batch, s.O * s.ckk * s.L, kMinWork, [&](int64_t n0, int64_t n1) {
+    T* cols = thread_scratch<T, 0>(size_t(s.ckk * s.L));
+    if (!cols) ok = false;
+    else body(n0, n1, cols);
+  });
+  return ok.load();
+}
+
+}  // namespace
+
+template <typename T>
+bool conv2d_forward(const T* x, const T* w, const Window& g, int64_t O, T* out) {
+  const ConvShape s = conv_shape(g, O);
+  return for_image_ranges<T>(g, s, [&](int64_t n0, int64_t n1, T* cols) {
+    for (int64_t n = n0; n < n1; n++) {
+      im2col(x + n * s.image, s.one, cols);
+      gemm_serial(O, s.L, s.ckk, w, s.ckk, 1, cols, s.L, 1, out + n * O * s.L, s.L, false);
+    }
+  });
+}
+
+template <typename T>
+bool conv2d_input_grad(const T* gy, const T* w, const Window& g, int64_t O, T* gx) {
+  const ConvShape s = conv_shape(g, O);
+  return for_image_ranges<T>(g, s, [&](int64_t n0, int64_t n1, T* cols) {
+    for (int64_t n = n0; n < n1; n++) {
+      gemm_serial(s.ckk, s.L, O, w, 1, s.ckk, gy + n * O * s.L, s.L, 1, cols, s.L, false);
+      col2im(cols, s.one, gx + n * s.image);
+    }
+  });
+}
+
+template <typename T>
+bool conv2d_weight_grad(const T* x, const T* gy, const Window& g, int64_t O, T* gw) {
+  const ConvShape s = conv_shape(g, O);
+  const int64_t size = O * s.ckk;
+  if (g.batch == 0) {
+    std::fill(gw, gw + size, T(0));
+    return true;
+  }
+  // The batch is cut into a fixed number of parts, each summed into its own array (part 0 into
+  // gw), and the parts are added in order: the result does not depend on which thread ran what.
+  const int threads = get_num_threads();
+  const bool shared = threads > 1 && g.batch * size * s.L >= 2 * kMinWork;
+  const int64_t parts = shared ? std::min<int64_t>(g.batch, 2 * threads) : 1;
+  T* partial = parts > 1 ? thread_scratch<T, 1>(size_t((parts - 1) * size)) : nullptr;
+  if (parts > 1 && !partial) return false;
+  std::atomic<bool> ok{true};
+  split_units(parts, 1, 1, [&](int64_t p0, int64_t p1) {
+    T* cols = thread_scratch<T, 0>(size_t(s.ckk * s.L));
+    if (!cols) {
+      ok = false;
+      return;
+    }
+    for (int64_t p = p0; p < p1; p++) {
+      T* sum = p == 0 ? gw : partial + (p - 1) * size;
+      const int64_t n0 = g.batch * p / parts, n1 = g.batch * (p + 1) / parts;
+      for (int64_t n = n0; n < n1; n++) {
+        im2col(x + n * s.image, s.one, cols);
+        gemm_serial(O, s.ckk, s.L, gy + n * O * s.L, s.L, 1, cols, 1, s.L, sum, s.ckk, n > n0);
+      }
+    }
+  });
+  if (!ok.load()) return false;
+  for (int64_t p = 1; p < parts; p++) {
+    const T* part = partial + (p - 1) * size;
+    for (int64_t i = 0; i < size; i++) gw[i] += part[i];
+  }
+  return true;
+}
+
 template void im2col<float>(const float*, const Window&, float*);
 template void im2col<double>(const double*, const Window&, double*);
 template void col2im<float>(const float*, const Window&, float*);
@@ -423,5 +539,11 @@ template void max_pool2d<float>(const float*, const Window&, float*, double*);
 template void max_pool2d<double>(const double*, const Window&, double*, double*);
 template bool scatter_add_planes<float>(const float*, const double*, int64_t, int64_t, int64_t, float*);
 template bool scatter_add_planes<double>(const double*, const double*, int64_t, int64_t, int64_t, double*);
+template bool conv2d_forward<float>(const float*, const float*, const Window&, int64_t, float*);
+template bool conv2d_forward<double>(const double*, const double*, const Window&, int64_t, double*);
+template bool conv2d_input_grad<float>(const float*, const float*, const Window&, int64_t, float*);
+template bool conv2d_input_grad<double>(const double*, const double*, const Window&, int64_t, double*);
+template bool conv2d_weight_grad<float>(const float*, const float*, const Window&, int64_t, float*);
+template bool conv2d_weight_grad<double>(const double*, const double*, const Window&, int64_t, double*);
 
 }  // namespace kindling

@@ -466,21 +466,24 @@ inline int64_t packed_b_offset(int NR, int64_t NC, int64_t N, int64_t K, int64_t
   return jc * K + ncPad * pc;
 }
 
-// One product C = A·B (M×K times K×N), C row-major with row stride ldc. `packedB`, when not
-// null, is all of B packed with blocking `bl` (see packed_b_offset); else B is packed here.
+// One product C = A·B (C += A·B with `accumulate`; M×K times K×N), C row-major with row stride
+// ldc. `packedB`, when not null, is all of B packed with blocking `bl` (see packed_b_offset);
+// else B is packed here.
 template <typename T>
 void gemm_one(const Kernel<T>& kn, Blocking bl, int64_t M, int64_t N, int64_t K, const T* A, int64_t sam,
-              int64_t sak, const T* B, int64_t sbk, int64_t sbn, const T* packedB, T* C, int64_t ldc) {
+              int64_t sak, const T* B, int64_t sbk, int64_t sbn, const T* packedB, T* C, int64_t ldc,
+              bool accumulate = false) {
   if (M <= 0 || N <= 0) return;
   if (K <= 0) {
-    for (int64_t i = 0; i < M; i++) std::fill(C + i * ldc, C + i * ldc + N, T(0));
+    if (!accumulate)
+      for (int64_t i = 0; i < M; i++) std::fill(C + i * ldc, C + i * ldc + N, T(0));
     return;
   }
   const int MR = kn.MR, NR = kn.NR;
   // A few columns from a column-major A (a transposed weight, as in a convolution's input
   // gradient): Cᵀ = Bᵀ·Aᵀ reads Aᵀ, row-major, in place where C = A·B would pack all of A, and
   // the thin Cᵀ is transposed into C afterwards.
-  if (!packedB && sam == 1 && sak != 1 && N <= 4 * MR && M >= 8 * N) {
+  if (!packedB && !accumulate && sam == 1 && sak != 1 && N <= 4 * MR && M >= 8 * N) {
     thread_local Buffers<T> swapped;
     swapped.a = Buffers<T>::grow(swapped.a, swapped.na, size_t(M) * size_t(N));
     if (swapped.a) {
@@ -501,7 +504,7 @@ void gemm_one(const Kernel<T>& kn, Blocking bl, int64_t M, int64_t N, int64_t K,
       for (int64_t j = 0; j < N; j++) {
         T s = 0;
         for (int64_t k = 0; k < K; k++) s += A[i * sam + k * sak] * B[k * sbk + j * sbn];
-        C[i * ldc + j] = s;
+        C[i * ldc + j] = accumulate ? C[i * ldc + j] + s : s;
       }
     return;
   }
@@ -539,7 +542,7 @@ void gemm_one(const Kernel<T>& kn, Blocking bl, int64_t M, int64_t N, int64_t K,
           T* Cblk = C + ic * ldc + jc + jr;
           for (int64_t ir = 0; ir < mc; ir += MR) {
             const int mr = static_cast<int>(std::min<int64_t>(MR, mc - ir));
-            kn.ukr(kc, buf.a + (ir / MR) * kc * MR, pb, ldb, Cblk + ir * ldc, ldc, mr, nr, pc > 0);
+            kn.ukr(kc, buf.a + (ir / MR) * kc * MR, pb, ldb, Cblk + ir * ldc, ldc, mr, nr, accumulate || pc > 0);
           }
         }
       }
@@ -663,6 +666,18 @@ void gemm_batched(int64_t batch, int64_t M, int64_t N, int64_t K, const T* A, in
 }
 
 }  // namespace
+
+void sgemm_serial(int64_t M, int64_t N, int64_t K, const float* A, int64_t sam, int64_t sak, const float* B,
+                  int64_t sbk, int64_t sbn, float* C, int64_t ldc, bool accumulate) {
+  const Kernel<float>& kn = kernel_for(static_cast<float*>(nullptr));
+  gemm_one<float>(kn, blocking_for(kn, M, N, K), M, N, K, A, sam, sak, B, sbk, sbn, nullptr, C, ldc, accumulate);
+}
+
+void dgemm_serial(int64_t M, int64_t N, int64_t K, const double* A, int64_t sam, int64_t sak, const double* B,
+                  int64_t sbk, int64_t sbn, double* C, int64_t ldc, bool accumulate) {
+  const Kernel<double>& kn = kernel_for(static_cast<double*>(nullptr));
+  gemm_one<double>(kn, blocking_for(kn, M, N, K), M, N, K, A, sam, sak, B, sbk, sbn, nullptr, C, ldc, accumulate);
+}
 
 void sgemm_batched(int64_t batch, int64_t M, int64_t N, int64_t K, const float* A, int64_t sag, int64_t sam,
                    int64_t sak, const float* B, int64_t sbg, int64_t sbk, int64_t sbn, float* C) {

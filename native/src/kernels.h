@@ -65,6 +65,24 @@ void dgemm_batched(int64_t batch, int64_t M, int64_t N, int64_t K,
                    const double* A, int64_t sag, int64_t sam, int64_t sak,
                    const double* B, int64_t sbg, int64_t sbk, int64_t sbn, double* C);
 
+/**
+ * One product on the calling thread: C (row stride ldc) = A·B, or C += A·B with `accumulate`;
+ * A is M×K with strides (sam, sak), B is K×N with strides (sbk, sbn). For kernels that share
+ * out their own work (a convolution's images) and run one product per piece.
+ */
+void sgemm_serial(int64_t M, int64_t N, int64_t K, const float* A, int64_t sam, int64_t sak, const float* B,
+                  int64_t sbk, int64_t sbn, float* C, int64_t ldc, bool accumulate);
+void dgemm_serial(int64_t M, int64_t N, int64_t K, const double* A, int64_t sam, int64_t sak, const double* B,
+                  int64_t sbk, int64_t sbn, double* C, int64_t ldc, bool accumulate);
+inline void gemm_serial(int64_t M, int64_t N, int64_t K, const float* A, int64_t sam, int64_t sak, const float* B,
+                        int64_t sbk, int64_t sbn, float* C, int64_t ldc, bool accumulate) {
+  sgemm_serial(M, N, K, A, sam, sak, B, sbk, sbn, C, ldc, accumulate);
+}
+inline void gemm_serial(int64_t M, int64_t N, int64_t K, const double* A, int64_t sam, int64_t sak, const double* B,
+                        int64_t sbk, int64_t sbn, double* C, int64_t ldc, bool accumulate) {
+  dgemm_serial(M, N, K, A, sam, sak, B, sbk, sbn, C, ldc, accumulate);
+}
+
 // ---- Elementwise and reductions --------------------------------------------------------------
 
 // kAddScaled: a + p0·b; kThresholdGrad: b > 0 ? a : 0 (relu's backward).
@@ -120,6 +138,19 @@ void im2col(const T* image, const Window& g, T* cols);
 /** col2im, the adjoint of im2col: image (overwritten) gets the sum of the column entries over each position. */
 template <typename T>
 void col2im(const T* cols, const Window& g, T* image);
+/**
+ * The passes of a convolution with one channel group, run one image at a time (columns built
+ * per image in a per-thread buffer, images shared out over the pool). x is the batch×C×H×W
+ * input, w the O×(C·kH·kW) weight, y and its gradient gy batch×O×(gridH·gridW). Forward:
+ * out = y; input gradient: gx (overwritten); weight gradient: gw (overwritten). Each returns
+ * false, its output partly written, when a column buffer cannot be allocated.
+ */
+template <typename T>
+bool conv2d_forward(const T* x, const T* w, const Window& g, int64_t O, T* out);
+template <typename T>
+bool conv2d_input_grad(const T* gy, const T* w, const Window& g, int64_t O, T* gx);
+template <typename T>
+bool conv2d_weight_grad(const T* x, const T* gy, const Window& g, int64_t O, T* gw);
 /** Max over each window of batch·channels planes, and its index y·width + x in the plane (stored as double). */
 template <typename T>
 void max_pool2d(const T* image, const Window& g, T* out, double* indices);

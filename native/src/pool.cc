@@ -56,6 +56,11 @@ const char* isa_name(Isa isa) {
 
 namespace {
 
+// Set on pool threads, and on the calling thread while it runs a job's tasks: a kernel that
+// shares out its own work (a convolution's images) calls others that would share out theirs,
+// and those then run on the thread they are called from.
+thread_local bool in_pool_task = false;
+
 // How long an idle worker polls for new work before it sleeps.
 constexpr auto kSpin = std::chrono::microseconds(200);
 
@@ -117,6 +122,7 @@ class Pool {
   }
 
   void loop() {
+    in_pool_task = true;
     uint64_t seen = claim_.load(std::memory_order_acquire) >> 32;
     for (;;) {
       const auto t0 = std::chrono::steady_clock::now();
@@ -174,6 +180,7 @@ std::mutex run_mutex;  // one job at a time (Node worker threads may share the a
 }  // namespace
 
 int get_num_threads() {
+  if (in_pool_task) return 1;  // work split inside a task runs on its thread (and run_mutex is held)
   std::lock_guard<std::mutex> lk(run_mutex);
   if (g_threads == 0) g_threads = default_threads();
   return g_threads;
@@ -187,6 +194,10 @@ void set_num_threads(int n) {
 
 void parallel_for(int ntasks, void (*fn)(void*, int), void* ctx) {
   if (ntasks <= 0) return;
+  if (in_pool_task) {
+    for (int i = 0; i < ntasks; i++) fn(ctx, i);
+    return;
+  }
   std::unique_lock<std::mutex> lk(run_mutex, std::try_to_lock);
   // Busy (another Node thread is in a kernel) or nothing to share: run here.
   if (!lk.owns_lock() || ntasks == 1) {
@@ -199,7 +210,9 @@ void parallel_for(int ntasks, void (*fn)(void*, int), void* ctx) {
     return;
   }
   if (!g_pool) g_pool = new Pool(g_threads);
+  in_pool_task = true;
   g_pool->run(ntasks, fn, ctx);
+  in_pool_task = false;
 }
 
 }  // namespace kindling

@@ -77,6 +77,9 @@ export interface BatchNormGeometry {
  * What every backend provides. Tensors passed in are read through their layout
  * (`_storage.data`, `_shape`, `_strides`, `_offset`); `out` is always a fresh contiguous tensor.
  */
+/** Which pass of a convolution `Backend.convolution` runs. */
+export type ConvolutionPass = "forward" | "inputGrad" | "weightGrad";
+
 export interface Backend {
   /** Shown by `torch.backends.current()`. */
   readonly name: string;
@@ -120,6 +123,16 @@ export interface Backend {
   im2col(image: TypedArray, g: WindowGeometry, cols: TypedArray): void;
   /** col2im, the adjoint of `im2col`: `image` is overwritten with the sum of the column entries over each position. */
   col2im(cols: TypedArray, g: WindowGeometry, image: TypedArray): void;
+  /**
+   * Optional: one pass of a convolution with one channel group, run without a batch-wide column
+   * matrix. `x` is the (batch, C, H, W) input, `w` the (O, C·kH·kW) weight and `y` the
+   * (batch, O, gridH·gridW) output; "forward" writes `y` from (x, w), "inputGrad" writes the
+   * input's gradient from (gy, w), "weightGrad" the weight's from (x, gy), each into the array
+   * `output()` returns (called only when the case is taken). Returns false when it does not
+   * take the case (the ops then use `im2col`, `bmm` and `col2im`); backends without it always
+   * get those.
+   */
+  convolution?(pass: ConvolutionPass, a: TypedArray, b: TypedArray, g: WindowGeometry, outChannels: number, output: () => TypedArray): boolean;
   /**
    * Max pooling over `batch·channels` planes: each window's largest value and its index in the
    * plane (`y·width + x`); ties keep the first index and NaN wins, as in PyTorch.

@@ -24,7 +24,7 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import type { Tensor } from "../core/tensor.js";
 import type { TypedArray } from "../core/dtype.js";
-import type { Backend, BinaryKernel, ReduceKernel, UnaryKernel, WindowGeometry } from "./backend.js";
+import type { Backend, BinaryKernel, ConvolutionPass, ReduceKernel, UnaryKernel, WindowGeometry } from "./backend.js";
 import { jsBackend } from "./js/index.js";
 
 type FloatArray = Float32Array | Float64Array;
@@ -76,6 +76,12 @@ export interface NativeAddon {
   im2col(image: FloatArray, cols: FloatArray, ...window: number[]): void;
   /** col2im (overwrites `image`); `window` as for im2col. */
   col2im(cols: FloatArray, image: FloatArray, ...window: number[]): void;
+  /**
+   * One convolution pass, one image at a time: pass 0 forward (a = x, b = w), 1 input gradient
+   * (a = gy, b = w), 2 weight gradient (a = x, b = gy); `window` as for im2col. False when it
+   * could not allocate its column buffers.
+   */
+  convolution(pass: number, a: FloatArray, b: FloatArray, out: FloatArray, outChannels: number, ...window: number[]): boolean;
   /** Max pooling with indices (int64 values in a Float64Array); `window` as for im2col. */
   maxPool2d(image: FloatArray, out: FloatArray, indices: Float64Array, ...window: number[]): void;
   /** Dropout's mask from a Generator's MT19937 state; returns the next unused state index. */
@@ -104,10 +110,12 @@ export interface NativeThresholds {
   transcendental: number;
   /** Minimum input elements for a native sum. */
   reduce: number;
+  /** Minimum grid positions per image for a convolution pass run one image at a time. */
+  convolutionGrid: number;
 }
 
 /** The thresholds in effect (mutable: assign fields to tune). */
-export const nativeThresholds: NativeThresholds = { gemm: 2048, elementwise: 1024, transcendental: 256, reduce: 256 };
+export const nativeThresholds: NativeThresholds = { gemm: 2048, elementwise: 1024, transcendental: 256, reduce: 256, convolutionGrid: 64 };
 
 let addon: NativeAddon | null = null;
 let loadError: string | null = null;
@@ -392,6 +400,16 @@ function makeBackend(n: NativeAddon): Backend {
     n.col2im(cols as FloatArray, image as FloatArray, ...windowArgs(g));
   }
 
+  const passCodes: Record<ConvolutionPass, number> = { forward: 0, inputGrad: 1, weightGrad: 2 };
+  function convolution(pass: ConvolutionPass, a: TypedArray, b: TypedArray, g: WindowGeometry, outChannels: number, output: () => TypedArray): boolean {
+    // Per-image products narrower than a few dozen columns would leave the GEMM's tiles mostly
+    // empty (a deep layer's 2×2 grid): those take one product over the whole batch instead.
+    if (g.gridH * g.gridW < th.convolutionGrid || !sameFloatArrays(a, b)) return false;
+    const out = output();
+    if (!sameFloatArrays(a, out)) return false;
+    return n.convolution(passCodes[pass], a as FloatArray, b as FloatArray, out as FloatArray, outChannels, ...windowArgs(g));
+  }
+
   function maxPool2d(image: TypedArray, g: WindowGeometry, out: TypedArray, indices: TypedArray): void {
     if (image.length < th.elementwise || !sameFloatArrays(image, out) || !(indices instanceof Float64Array))
       return jsBackend.maxPool2d(image, g, out, indices);
@@ -447,6 +465,7 @@ function makeBackend(n: NativeAddon): Backend {
     softmax,
     im2col,
     col2im,
+    convolution,
     maxPool2d,
     scatterAddPlanes,
     bernoulli,

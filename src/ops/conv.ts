@@ -11,13 +11,15 @@
  * instead of writing one (O, C·kH·kW) matrix per image. The output gradient is laid out
  * (O, N·L) to match (one copy of the output's size). The input gradient is the transposed
  * convolution (product, then col2im), and 1-D convolutions run as 2-D ones of height 1.
+ * Unrecorded passes go to the backend's own `convolution` kernel when it takes the case (the
+ * native one runs one image at a time, with no batch-wide column matrix).
  */
 import { Tensor } from "../core/tensor.js";
 import { type DType, type TypedArray, int32, int64 } from "../core/dtype.js";
 import { numelOf, shapeStr } from "../core/shape.js";
 import { type OpDef, anyRequiresGrad, anyRequiresGradList, record } from "../autograd/function.js";
 import { isGradEnabled, noGrad } from "../autograd/gradMode.js";
-import { type AverageWindows, type BatchNormGeometry, type WindowGeometry, backend } from "../backend/backend.js";
+import { type AverageWindows, type BatchNormGeometry, type ConvolutionPass, type WindowGeometry, backend } from "../backend/backend.js";
 import { bmm } from "./linalg.js";
 import { contiguousData } from "./util.js";
 
@@ -142,11 +144,26 @@ function weightMatrix(w: Tensor, groups: number): Tensor {
 /** The (C·kH·kW, N·L) columns as (G, C/G·kH·kW, N·L). */
 const groupedColumns = (cols: Tensor, groups: number): Tensor => cols.view([groups, cols._shape[0] / groups, cols._shape[1]]);
 
+/**
+ * A pass of a one-group convolution through the backend's own kernel (`Backend.convolution`),
+ * when nothing records it and the backend takes the case; null otherwise.
+ */
+function unrecordedPass(pass: ConvolutionPass, a: Tensor, b: Tensor, g: WindowGeometry, outChannels: number, outShape: number[], p: ConvParams): Tensor | null {
+  const kernels = backend();
+  if (!kernels.convolution || p.groups !== 1 || anyRequiresGrad(a, b)) return null;
+  let out: Tensor | null = null;
+  const output = (): TypedArray => (out = Tensor._output(outShape, a.dtype))._storage.data;
+  return kernels.convolution(pass, contiguousData(a), contiguousData(b), g, outChannels, output) ? out : null;
+}
+
 /** Convolution of `x` (N, C, H, W) with `w` (O, C/G, kH, kW) onto a grid (differentiable). */
 function convForward(x: Tensor, w: Tensor, p: ConvParams, grid: Pair): Tensor {
   const [n] = x._shape;
   const [o, , kh, kw] = w._shape;
-  const cols = unfold(x, windowGeometry(x._shape, [kh, kw], p, grid), !anyRequiresGrad(x, w));
+  const g = windowGeometry(x._shape, [kh, kw], p, grid);
+  const fused = unrecordedPass("forward", x, w, g, o, [n, o, grid[0], grid[1]], p);
+  if (fused) return fused;
+  const cols = unfold(x, g, !anyRequiresGrad(x, w));
   if (p.groups === 1 && grid[0] * grid[1] >= 64) {
     // One product per image, each reading its (C·kH·kW, L) block of the columns in place,
     // writes (N, O, L) directly: no (O, N·L) result to transpose. Grids under 64 positions
@@ -162,8 +179,10 @@ function convForward(x: Tensor, w: Tensor, p: ConvParams, grid: Pair): Tensor {
 
 /** The adjoint of `convForward` in `x`: a transposed convolution of `y` (N, O, gh, gw) onto `imageShape`. */
 function convAdjoint(y: Tensor, w: Tensor, p: ConvParams, imageShape: readonly number[]): Tensor {
-  const [n, , gh, gw] = y._shape;
+  const [n, o, gh, gw] = y._shape;
   const [, cg, kh, kw] = w._shape;
+  const fused = unrecordedPass("inputGrad", y, w, windowGeometry(imageShape, [kh, kw], p, [gh, gw]), o, imageShape.slice(), p);
+  if (fused) return fused;
   const wT = weightMatrix(w, p.groups).transpose(1, 2);
   const ym = outputMatrix(y, p.groups);
   let cols: Tensor;
@@ -179,7 +198,10 @@ function convAdjoint(y: Tensor, w: Tensor, p: ConvParams, imageShape: readonly n
 /** The gradient of `convForward` in `w`, from the image `x` and the output gradient `y`: one product sums over images and positions. */
 function convWeightGrad(x: Tensor, y: Tensor, wShape: readonly number[], p: ConvParams): Tensor {
   const [, , gh, gw] = y._shape;
-  const cols = unfold(x, windowGeometry(x._shape, [wShape[2], wShape[3]], p, [gh, gw]), !anyRequiresGrad(x, y));
+  const g = windowGeometry(x._shape, [wShape[2], wShape[3]], p, [gh, gw]);
+  const fused = unrecordedPass("weightGrad", x, y, g, wShape[0], wShape.slice(), p);
+  if (fused) return fused;
+  const cols = unfold(x, g, !anyRequiresGrad(x, y));
   return bmm(outputMatrix(y, p.groups), groupedColumns(cols, p.groups).transpose(1, 2)).reshape(wShape as number[]);
 }
 

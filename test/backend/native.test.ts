@@ -76,7 +76,7 @@ function values(t: Tensor): Float32Array | Float64Array {
 /** Runs `f` with the backend's size thresholds at 0 so every call takes the native path. */
 function forced<T>(f: () => T): T {
   const saved = { ...nativeThresholds };
-  Object.assign(nativeThresholds, { gemm: 0, elementwise: 0, transcendental: 0, reduce: 0 });
+  Object.assign(nativeThresholds, { gemm: 0, elementwise: 0, transcendental: 0, reduce: 0, convolutionGrid: 0 });
   try {
     return f();
   } finally {
@@ -676,6 +676,91 @@ describe("native backend", { skip }, () => {
           assert.deepEqual(imGot, imRef, `col2im ${label}`);
         });
       });
+
+    /**
+     * The convolution passes run one image at a time against im2col (JS) and products summed in
+     * double, within the product bound 2·K·u·(|a|·|b|) + 1 ulp (K the terms of each sum; col2im's
+     * sum over taps counts in K for the input gradient).
+     */
+    function checkConvolutionPasses(dtype: DType, g: Geo, O: number, label: string): void {
+      const L = g.gridH * g.gridW, ckk = g.channels * g.kernelH * g.kernelW, NL = g.batch * L;
+      const x = fill(arrayOf(dtype, g.batch * g.channels * g.height * g.width));
+      const w = fill(arrayOf(dtype, O * ckk));
+      const gy = fill(arrayOf(dtype, g.batch * O * L));
+      const cols = arrayOf(dtype, ckk * NL);
+      jsBackend.im2col(x, g, cols);
+      const u = dtype === torch.float32 ? 2 ** -24 : 2 ** -53;
+      const compare = (pass: string, got: Float32Array | Float64Array, ref: number[], bound: number[], K: number) => {
+        for (let i = 0; i < ref.length; i++) {
+          const tol = 2 * K * u * bound[i] + ulpAt(ref[i], dtype);
+          if (!(Math.abs(got[i] - ref[i]) <= tol)) assert.fail(`${pass} ${label} O=${O}: element ${i}: native ${got[i]} vs ${ref[i]} (tolerance ${tol})`);
+        }
+      };
+      const run = (pass: "forward" | "inputGrad" | "weightGrad", a: Float32Array | Float64Array, b: Float32Array | Float64Array, size: number) => {
+        const got = arrayOf(dtype, size).fill(Number.NaN);
+        assert.ok(forced(() => native!.convolution!(pass, a, b, g, O, () => got)), `${pass} ${label}`);
+        return got;
+      };
+      // y[n][o][l] = Σ_k w[o][k]·cols[k][n·L + l]
+      const y = [], yb = [];
+      for (let n = 0; n < g.batch; n++)
+        for (let o = 0; o < O; o++)
+          for (let l = 0; l < L; l++) {
+            let s = 0, b = 0;
+            for (let k = 0; k < ckk; k++) (s += w[o * ckk + k] * cols[k * NL + n * L + l]), (b += Math.abs(w[o * ckk + k] * cols[k * NL + n * L + l]));
+            y.push(s), yb.push(b);
+          }
+      compare("forward", run("forward", x, w, y.length), y, yb, ckk);
+      // gw[o][k] = Σ_{n,l} gy[n][o][l]·cols[k][n·L + l]
+      const gw = [], gwb = [];
+      for (let o = 0; o < O; o++)
+        for (let k = 0; k < ckk; k++) {
+          let s = 0, b = 0;
+          for (let n = 0; n < g.batch; n++)
+            for (let l = 0; l < L; l++) (s += gy[(n * O + o) * L + l] * cols[k * NL + n * L + l]), (b += Math.abs(gy[(n * O + o) * L + l] * cols[k * NL + n * L + l]));
+          gw.push(s), gwb.push(b);
+        }
+      compare("weightGrad", run("weightGrad", x, gy, gw.length), gw, gwb, NL);
+      // gx = col2im(wᵀ·gy), in double, and the same with |w|·|gy| for the bound.
+      const dcols = new Float64Array(ckk * NL), dbound = new Float64Array(ckk * NL);
+      for (let k = 0; k < ckk; k++)
+        for (let n = 0; n < g.batch; n++)
+          for (let l = 0; l < L; l++)
+            for (let o = 0; o < O; o++) {
+              const t = w[o * ckk + k] * gy[(n * O + o) * L + l];
+              dcols[k * NL + n * L + l] += t;
+              dbound[k * NL + n * L + l] += Math.abs(t);
+            }
+      const gx = new Float64Array(x.length), gxb = new Float64Array(x.length);
+      jsBackend.col2im(dcols, g, gx);
+      jsBackend.col2im(dbound, g, gxb);
+      compare("inputGrad", run("inputGrad", gy, w, x.length), [...gx], [...gxb], O + g.kernelH * g.kernelW);
+    }
+
+    for (const dtype of DTYPES)
+      test(`${dtype.name}: convolution passes one image at a time on random geometries, every kernel family, 1 and 2 threads`, () => {
+        eachGeometry(29, false, (g, label, rnd, trial) => checkConvolutionPasses(dtype, g, 1 + Math.floor(rnd() * 7) + (trial % 5 === 0 ? 30 : 0), label));
+      });
+
+    test("convolution passes large enough to share images out over two threads (and im2col inside each image)", () => {
+      eachThreads((threads) => {
+        const g: Geo = { batch: 5, channels: 16, height: 21, width: 23, kernelH: 3, kernelW: 3, strideH: 1, strideW: 1, padTop: 1, padLeft: 1, dilationH: 1, dilationW: 1, gridH: 21, gridW: 23 };
+        for (const dtype of DTYPES) checkConvolutionPasses(dtype, g, 24, `${threads}t ${dtype.name} ${JSON.stringify(g)}`);
+      });
+    });
+
+    test("convolution passes: an empty batch writes nothing but a zero weight gradient; narrow grids are declined", () => {
+      const g: Geo = { batch: 0, channels: 2, height: 4, width: 4, kernelH: 3, kernelW: 3, strideH: 1, strideW: 1, padTop: 1, padLeft: 1, dilationH: 1, dilationW: 1, gridH: 4, gridW: 4 };
+      const gw = new Float32Array(3 * 18).fill(Number.NaN);
+      assert.ok(forced(() => native!.convolution!("weightGrad", new Float32Array(0), new Float32Array(0), g, 3, () => gw)));
+      assert.deepEqual(gw, new Float32Array(3 * 18));
+      const y = new Float32Array(0);
+      assert.ok(forced(() => native!.convolution!("forward", new Float32Array(0), new Float32Array(3 * 18), g, 3, () => y)));
+      // Under the default threshold a 4×4 grid takes the whole-batch product: declined before any output is made.
+      let made = false;
+      assert.equal(native!.convolution!("forward", new Float32Array(32), new Float32Array(54), { ...g, batch: 1 }, 3, () => ((made = true), new Float32Array(48))), false);
+      assert.equal(made, false);
+    });
 
     for (const dtype of DTYPES)
       test(`${dtype.name}: bernoulli draws equal JS on every kernel family: values, next index and the twisted state`, () => {
