@@ -73,13 +73,13 @@ export interface BatchNormGeometry {
   inner: number;
 }
 
+/** Which pass of a convolution `Backend.convolution` runs. */
+export type ConvolutionPass = "forward" | "inputGrad" | "weightGrad";
+
 /**
  * What every backend provides. Tensors passed in are read through their layout
  * (`_storage.data`, `_shape`, `_strides`, `_offset`); `out` is always a fresh contiguous tensor.
  */
-/** Which pass of a convolution `Backend.convolution` runs. */
-export type ConvolutionPass = "forward" | "inputGrad" | "weightGrad";
-
 export interface Backend {
   /** Shown by `torch.backends.current()`. */
   readonly name: string;

@@ -405,9 +405,7 @@ function makeBackend(n: NativeAddon): Backend {
     // Per-image products narrower than a few dozen columns would leave the GEMM's tiles mostly
     // empty (a deep layer's 2×2 grid): those take one product over the whole batch instead.
     if (g.gridH * g.gridW < th.convolutionGrid || !sameFloatArrays(a, b)) return false;
-    const out = output();
-    if (!sameFloatArrays(a, out)) return false;
-    return n.convolution(passCodes[pass], a as FloatArray, b as FloatArray, out as FloatArray, outChannels, ...windowArgs(g));
+    return n.convolution(passCodes[pass], a as FloatArray, b as FloatArray, output() as FloatArray, outChannels, ...windowArgs(g));
   }
 
   function maxPool2d(image: TypedArray, g: WindowGeometry, out: TypedArray, indices: TypedArray): void {
