@@ -15,6 +15,8 @@ enum class Isa { Generic = 0, Avx2 = 1, Avx512 = 2 };
 Isa detect_isa();
 /** The instruction set the kernels dispatch to (detect_isa() unless lowered for tests). */
 Isa active_isa();
+/** Whether the CPU is AMD's: a few GEMM paths are chosen by vendor where measurements split. */
+bool cpu_is_amd();
 /** Lowers (never raises) the dispatch level; used to test every path on one machine. */
 void set_isa(Isa isa);
 const char* isa_name(Isa isa);
