@@ -375,11 +375,7 @@ void ukr_d256(int64_t kc, const double* pa, const double* pb, int64_t ldb, doubl
 #define KINDLING_S512_KC 256
 #define KINDLING_S512_MC 168
 #endif
-#ifndef KLC
-#define KLC 512
-#define KLM 84
-#endif
-const Kernel<float> kS512{14, 32, KINDLING_S512_KC, KINDLING_S512_MC, 4096, ukr_s512, KLC, KLM};
+const Kernel<float> kS512{14, 32, KINDLING_S512_KC, KINDLING_S512_MC, 4096, ukr_s512, 512, 84};
 const Kernel<double> kD512{14, 16, 256, 112, 4096, ukr_d512};
 const Kernel<float> kS256{6, 16, 256, 96, 4096, ukr_s256};
 const Kernel<double> kD256{6, 8, 256, 96, 4096, ukr_d256};
