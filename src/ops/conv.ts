@@ -219,7 +219,10 @@ const ConvolutionBackward0: OpDef<ConvAttrs> = {
   name: "ConvolutionBackward0",
   backward: (ctx, g) => {
     const { params, transposed, spatial } = ctx.attrs;
-    const g4 = to4d(g, spatial);
+    // Both passes read g as a contiguous array: one copy for both when it is not (the expanded
+    // ones of a `.sum()` backward), rather than one in each.
+    const both = ctx.needsInputGrad(0) && ctx.needsInputGrad(1);
+    const g4 = both ? to4d(g, spatial).contiguous() : to4d(g, spatial);
     let gx: Tensor | null = null;
     let gw: Tensor | null = null;
     if (ctx.needsInputGrad(0)) {
