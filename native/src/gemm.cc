@@ -5,11 +5,12 @@
 //
 // Operands are read through their strides during packing, so transposed views cost nothing
 // extra. A row-major B (unit column stride) is read in place, skipping its packing: for the
-// small-M products of training steps, packing B would cost as much as the arithmetic.
+// small-M products of training steps, packing B would cost as much as the arithmetic. For the
+// same reason the AVX-512 float kernel reads A in place in products of a few columns.
 // Micro-kernels exist for AVX-512 (float 14×32, double 14×16), AVX2+FMA (6×16, 6×8) and
 // portable C++ (4×8); the widest one the CPU supports is picked at run time. Float products
 // with a few outputs over a long K contiguous in both operands take dot products instead, and
-// products of a few columns from a column-major A are computed transposed (see gemm_one).
+// on AMD products of a few columns from a column-major A are computed transposed (see gemm_one).
 // Each is compiled with GCC target pragmas so the rest of the addon runs on any x86-64-v2 CPU.
 #include <immintrin.h>
 
@@ -30,6 +31,11 @@ template <typename T>
 using Ukr = void (*)(int64_t kc, const T* pa, const T* pb, int64_t ldb, T* c, int64_t ldc, int mr, int nr,
                      bool accumulate);
 
+// The same on a row-major A read in place, its rows `lda` apart.
+template <typename T>
+using UkrRows = void (*)(int64_t kc, const T* a, int64_t lda, const T* pb, int64_t ldb, T* c, int64_t ldc, int mr,
+                         int nr, bool accumulate);
+
 template <typename T>
 struct Kernel {
   int MR, NR, KC, MC, NC;
@@ -38,6 +44,8 @@ struct Kernel {
   // often each C tile is reloaded and stored (C rows a power of two apart conflict in L1), at
   // the cost of a B micro-panel that no longer fits L1, which only large products repay.
   int KCLarge = KC, MCLarge = MC;
+  UkrRows<T> ukrRows = nullptr;
+  UkrRows<T> ukrCols = nullptr;
 };
 
 constexpr int64_t kLargeProduct = 512;
@@ -48,6 +56,8 @@ constexpr int64_t kLargeProduct = 512;
 // rows at a time far apart (34 → 75–90 GFLOPS at that shape on one core; Emerald Rapids). The
 // packed B block (at most kShortProduct × NC) stays in L2 meanwhile.
 constexpr int64_t kShortProduct = 64;
+// The K block of a product whose column-major A is read in place (see gemm_one).
+constexpr int64_t kColumnMajorKC = 32;
 
 // ---- Portable micro-kernel -------------------------------------------------------------------
 
@@ -94,9 +104,11 @@ void ukr_generic(int64_t kc, const T* pa, const T* pb, int64_t ldb, T* c, int64_
 #pragma GCC target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma,bmi,bmi2")
 
 // float: R rows × (16·NV) columns; 14×32 uses 28 of the 32 zmm registers for accumulators.
-template <int R, int NV>
+// A is a packed panel (pa[k·14 + i]) or, with InPlace, read where it lies: row-major (1,
+// pa[i·lda + k]) or column-major (2, pa[k·lda + i]).
+template <int R, int NV, int InPlace = 0>
 void s512(int64_t kc, const float* pa, const float* pb, int64_t ldb, float* c, int64_t ldc, int nr,
-          bool accumulate) {
+          bool accumulate, int64_t lda = 0) {
   __m512 acc[R][NV];
 #pragma GCC unroll 14
   for (int i = 0; i < R; i++)
@@ -109,11 +121,11 @@ void s512(int64_t kc, const float* pa, const float* pb, int64_t ldb, float* c, i
     for (int v = 0; v < NV; v++) b[v] = _mm512_loadu_ps(pb + 16 * v);
 #pragma GCC unroll 14
     for (int i = 0; i < R; i++) {
-      const __m512 a = _mm512_set1_ps(pa[i]);
+      const __m512 a = _mm512_set1_ps(InPlace == 1 ? pa[i * lda] : pa[i]);
 #pragma GCC unroll 2
       for (int v = 0; v < NV; v++) acc[i][v] = _mm512_fmadd_ps(a, b[v], acc[i][v]);
     }
-    pa += 14;
+    pa += InPlace == 1 ? 1 : InPlace == 2 ? lda : 14;
     pb += ldb;
   }
   __mmask16 m[NV];
@@ -133,17 +145,25 @@ void s512(int64_t kc, const float* pa, const float* pb, int64_t ldb, float* c, i
     }
 }
 
-void ukr_s512(int64_t kc, const float* pa, const float* pb, int64_t ldb, float* c, int64_t ldc, int mr, int nr,
-              bool accumulate) {
+// The 14×32 kernel with A packed (InPlace 0) or read in place, rows `lda` apart (1: row-major,
+// 2: column-major; see s512).
+template <int InPlace>
+void ukr_s512_at(int64_t kc, const float* a, int64_t lda, const float* pb, int64_t ldb, float* c, int64_t ldc, int mr,
+                 int nr, bool accumulate) {
   if (nr > 16) {
-#define CALL(R) s512<R, 2>(kc, pa, pb, ldb, c, ldc, nr, accumulate)
+#define CALL(R) s512<R, 2, InPlace>(kc, a, pb, ldb, c, ldc, nr, accumulate, lda)
     KINDLING_ROWS_SWITCH14(CALL)
 #undef CALL
   } else {
-#define CALL(R) s512<R, 1>(kc, pa, pb, ldb, c, ldc, nr, accumulate)
+#define CALL(R) s512<R, 1, InPlace>(kc, a, pb, ldb, c, ldc, nr, accumulate, lda)
     KINDLING_ROWS_SWITCH14(CALL)
 #undef CALL
   }
+}
+
+void ukr_s512(int64_t kc, const float* pa, const float* pb, int64_t ldb, float* c, int64_t ldc, int mr, int nr,
+              bool accumulate) {
+  ukr_s512_at<0>(kc, pa, 0, pb, ldb, c, ldc, mr, nr, accumulate);
 }
 
 template <int R, int NV>
@@ -375,7 +395,7 @@ void ukr_d256(int64_t kc, const double* pa, const double* pb, int64_t ldb, doubl
 #define KINDLING_S512_KC 256
 #define KINDLING_S512_MC 168
 #endif
-const Kernel<float> kS512{14, 32, KINDLING_S512_KC, KINDLING_S512_MC, 4096, ukr_s512, 512, 84};
+const Kernel<float> kS512{14, 32, KINDLING_S512_KC, KINDLING_S512_MC, 4096, ukr_s512, 512, 84, ukr_s512_at<1>, ukr_s512_at<2>};
 const Kernel<double> kD512{14, 16, 256, 112, 4096, ukr_d512};
 const Kernel<float> kS256{6, 16, 256, 96, 4096, ukr_s256};
 const Kernel<double> kD256{6, 8, 256, 96, 4096, ukr_d256};
@@ -465,20 +485,11 @@ Blocking blocking_for(const Kernel<T>& kn, int64_t M, int64_t N, int64_t K) {
   return large_product(M, N, K) ? Blocking{kn.KCLarge, kn.MCLarge} : Blocking{kn.KC, kn.MC};
 }
 
-// Where the (jc, pc) block of B starts in a packing of all of B: blocks in jc-major order, each
-// the NR-column panels of pack_b over kc rows (every jc block but the last is NC wide, and NC is
-// a multiple of NR).
-inline int64_t packed_b_offset(int NR, int64_t NC, int64_t N, int64_t K, int64_t jc, int64_t pc) {
-  const int64_t ncPad = (std::min(NC, N - jc) + NR - 1) / NR * NR;
-  return jc * K + ncPad * pc;
-}
-
 // One product C = A·B (C += A·B with `accumulate`; M×K times K×N), C row-major with row stride
-// ldc. `packedB`, when not null, is all of B packed with blocking `bl` (see packed_b_offset);
-// else B is packed here.
+// ldc.
 template <typename T>
 void gemm_one(const Kernel<T>& kn, Blocking bl, int64_t M, int64_t N, int64_t K, const T* A, int64_t sam,
-              int64_t sak, const T* B, int64_t sbk, int64_t sbn, const T* packedB, T* C, int64_t ldc,
+              int64_t sak, const T* B, int64_t sbk, int64_t sbn, T* C, int64_t ldc,
               bool accumulate = false) {
   if (M <= 0 || N <= 0) return;
   if (K <= 0) {
@@ -493,23 +504,32 @@ void gemm_one(const Kernel<T>& kn, Blocking bl, int64_t M, int64_t N, int64_t K,
   // 4608×512×32: 120 → 166–180 GFLOPS on one core); Emerald Rapids loses (60 → 38 GFLOPS: the
   // in-place rows, 18 KiB apart, share a few L1 sets, and each of the three row panels of Cᵀ
   // fetches them again from L2), so it packs A there.
-  if (cpu_is_amd() && !packedB && !accumulate && sam == 1 && sak != 1 && N <= 4 * MR && M >= 8 * N) {
+  if (cpu_is_amd() && !accumulate && sam == 1 && sak != 1 && N <= 4 * MR && M >= 8 * N) {
     thread_local Buffers<T> swapped;
     swapped.a = Buffers<T>::grow(swapped.a, swapped.na, size_t(M) * size_t(N));
     if (swapped.a) {
-      gemm_one<T>(kn, blocking_for(kn, N, M, K), N, M, K, B, sbn, sbk, A, sak, sam, nullptr, swapped.a, M);
+      gemm_one<T>(kn, blocking_for(kn, N, M, K), N, M, K, B, sbn, sbk, A, sak, sam, swapped.a, M);
       gather_tile(swapped.a, 1, M, M, N, C, ldc);
       return;
     }
   }
   Buffers<T>& buf = buffers<T>();
-  const int64_t KC = bl.KC, MC = bl.MC;
+  // Products of a few columns use each value of A only a few times, so packing A costs about as
+  // much as the arithmetic: the kernel reads it in place instead. Row-major, each row streams
+  // along K. Column-major (a transposed weight), a K step reads MR adjacent values of one row of
+  // the source, rows ~lda apart; a K block of kColumnMajorKC rows keeps the lines they share with
+  // the next row panel in L1 (they map to few sets), and one M block sweeps every row panel.
+  // resnet18's layer-4 products on one core, Emerald Rapids: 512×4608×32 75–80 → 97–104 GFLOPS,
+  // 4608×512×32 (A column-major) 61–83 → 93–124.
+  const bool inPlaceRows = kn.ukrRows && sak == 1 && N <= 4 * NR;
+  const bool inPlaceCols = kn.ukrCols && sam == 1 && sak != 1 && N <= NR;
+  const int64_t KC = inPlaceCols ? kColumnMajorKC : bl.KC, MC = inPlaceCols ? M : bl.MC;
   const int64_t kcMax = std::min<int64_t>(K, KC);
   const int64_t mcMax = std::min<int64_t>(M, MC);
   const int64_t ncMax = std::min<int64_t>(N, kn.NC);
   buf.a = Buffers<T>::grow(buf.a, buf.na, size_t((mcMax + MR - 1) / MR * MR) * kcMax);
-  if (!packedB) buf.b = Buffers<T>::grow(buf.b, buf.nb, size_t((ncMax + NR - 1) / NR * NR) * kcMax);
-  if (!buf.a || (!packedB && !buf.b)) {  // out of memory for packing: unblocked loops, no allocation
+  buf.b = Buffers<T>::grow(buf.b, buf.nb, size_t((ncMax + NR - 1) / NR * NR) * kcMax);
+  if (!buf.a || !buf.b) {  // out of memory for packing: unblocked loops, no allocation
     for (int64_t i = 0; i < M; i++)
       for (int64_t j = 0; j < N; j++) {
         T s = 0;
@@ -520,28 +540,27 @@ void gemm_one(const Kernel<T>& kn, Blocking bl, int64_t M, int64_t N, int64_t K,
   }
   // Packing B pays for itself when many row panels reuse it; for a few rows, read a row-major
   // B in place. (Reading it in place for large M loses: rows 4 KiB apart thrash L1 sets.)
-  const bool directB = !packedB && sbn == 1 && M <= 4 * MR;
+  const bool directB = sbn == 1 && M <= 4 * MR;
   for (int64_t jc = 0; jc < N; jc += kn.NC) {
     const int64_t nc = std::min<int64_t>(kn.NC, N - jc);
     const int64_t ncFull = nc / NR * NR;  // columns read in place when directB
     for (int64_t pc = 0; pc < K; pc += KC) {
       const int64_t kc = std::min<int64_t>(KC, K - pc);
       const T* Bblk = B + pc * sbk + jc * sbn;
-      const T* Bpacked = packedB ? packedB + packed_b_offset(NR, kn.NC, N, K, jc, pc) : buf.b;
-      if (!packedB && !directB)
+      if (!directB)
         pack_b(NR, kc, nc, Bblk, sbk, sbn, buf.b);
-      else if (directB && ncFull < nc)
+      else if (ncFull < nc)
         pack_b(NR, kc, nc - ncFull, Bblk + ncFull, sbk, sbn, buf.b);
       for (int64_t ic = 0; ic < M; ic += MC) {
         const int64_t mc = std::min<int64_t>(MC, M - ic);
-        pack_a(MR, mc, kc, A + ic * sam + pc * sak, sam, sak, buf.a);
+        if (!inPlaceRows && !inPlaceCols) pack_a(MR, mc, kc, A + ic * sam + pc * sak, sam, sak, buf.a);
         const auto tile = [&](int64_t ir, int64_t jr) {
           const int nr = static_cast<int>(std::min<int64_t>(NR, nc - jr));
           const int mr = static_cast<int>(std::min<int64_t>(MR, mc - ir));
           const T* pb;
           int64_t ldb;
           if (!directB) {
-            pb = Bpacked + (jr / NR) * kc * NR;
+            pb = buf.b + (jr / NR) * kc * NR;
             ldb = NR;
           } else if (jr < ncFull) {
             pb = Bblk + jr;
@@ -550,7 +569,15 @@ void gemm_one(const Kernel<T>& kn, Blocking bl, int64_t M, int64_t N, int64_t K,
             pb = buf.b;
             ldb = NR;
           }
-          kn.ukr(kc, buf.a + (ir / MR) * kc * MR, pb, ldb, C + (ic + ir) * ldc + jc + jr, ldc, mr, nr, accumulate || pc > 0);
+          if (inPlaceCols)
+            kn.ukrCols(kc, A + (ic + ir) + pc * sak, sak, pb, ldb, C + (ic + ir) * ldc + jc + jr, ldc, mr, nr,
+                       accumulate || pc > 0);
+          else if (inPlaceRows)
+            kn.ukrRows(kc, A + (ic + ir) * sam + pc, sam, pb, ldb, C + (ic + ir) * ldc + jc + jr, ldc, mr, nr,
+                       accumulate || pc > 0);
+          else
+            kn.ukr(kc, buf.a + (ir / MR) * kc * MR, pb, ldb, C + (ic + ir) * ldc + jc + jr, ldc, mr, nr,
+                   accumulate || pc > 0);
         };
         if (kc <= kShortProduct) {
           for (int64_t ir = 0; ir < mc; ir += MR)
@@ -577,28 +604,8 @@ struct BatchJob {
   T* C;
   int64_t parts;   // pieces each product is cut into
   bool splitRows;  // cut along M (else along N)
-  Blocking whole;  // blocking of the whole product, which packedB follows
-  T* packedB;      // all of B packed once for every piece (one product cut along M), else null
+  Blocking whole;  // blocking of the whole product
 };
-
-// Packs the task-th share of every block's column panels of B into job.packedB.
-template <typename T>
-void pack_b_task(void* ctx, int task) {
-  const BatchJob<T>& j = *static_cast<BatchJob<T>*>(ctx);
-  const int NR = j.kn->NR;
-  for (int64_t jc = 0; jc < j.N; jc += j.kn->NC) {
-    const int64_t nc = std::min<int64_t>(j.kn->NC, j.N - jc);
-    const int64_t panels = (nc + NR - 1) / NR;
-    const int64_t p0 = panels * task / j.parts, p1 = panels * (task + 1) / j.parts;
-    if (p0 >= p1) continue;
-    const int64_t cols = std::min(nc, p1 * NR) - p0 * NR;
-    for (int64_t pc = 0; pc < j.K; pc += j.whole.KC) {
-      const int64_t kc = std::min(j.whole.KC, j.K - pc);
-      pack_b(NR, kc, cols, j.B + pc * j.sbk + (jc + p0 * NR) * j.sbn, j.sbk, j.sbn,
-             j.packedB + packed_b_offset(NR, j.kn->NC, j.N, j.K, jc, pc) + p0 * NR * kc);
-    }
-  }
-}
 
 template <typename T>
 void run_task(void* ctx, int task) {
@@ -608,7 +615,7 @@ void run_task(void* ctx, int task) {
   const T* B = j.B + g * j.sbg;
   T* C = j.C + g * j.M * j.N;
   if (j.parts == 1) {
-    gemm_one<T>(*j.kn, j.whole, j.M, j.N, j.K, A, j.sam, j.sak, B, j.sbk, j.sbn, nullptr, C, j.N);
+    gemm_one<T>(*j.kn, j.whole, j.M, j.N, j.K, A, j.sam, j.sak, B, j.sbk, j.sbn, C, j.N);
     return;
   }
   // Cut on micro-tile boundaries so every piece but the last runs full tiles.
@@ -618,24 +625,17 @@ void run_task(void* ctx, int task) {
   const int64_t t0 = tiles * part / j.parts, t1 = tiles * (part + 1) / j.parts;
   const int64_t lo = t0 * unit, hi = std::min(len, t1 * unit);
   if (lo >= hi) return;
-  if (j.splitRows)  // a shared packing of B follows the whole product's blocking
-    gemm_one<T>(*j.kn, j.packedB ? j.whole : blocking_for(*j.kn, hi - lo, j.N, j.K), hi - lo, j.N, j.K,
-                A + lo * j.sam, j.sam, j.sak, B, j.sbk, j.sbn, j.packedB, C + lo * j.N, j.N);
+  if (j.splitRows)
+    gemm_one<T>(*j.kn, blocking_for(*j.kn, hi - lo, j.N, j.K), hi - lo, j.N, j.K, A + lo * j.sam, j.sam, j.sak, B,
+                j.sbk, j.sbn, C + lo * j.N, j.N);
   else
     gemm_one<T>(*j.kn, blocking_for(*j.kn, j.M, hi - lo, j.K), j.M, hi - lo, j.K, A, j.sam, j.sak, B + lo * j.sbn,
-             j.sbk, j.sbn, nullptr, C + lo, j.N);
+             j.sbk, j.sbn, C + lo, j.N);
 }
 
 // Below this many multiply-adds a product runs on the calling thread alone: waking a worker
 // costs a few µs.
 constexpr double kParallelMacs = 96.0 * 1024;
-
-// The calling thread's buffer for a whole packed B, grown on demand.
-template <typename T>
-T* shared_packed_b(size_t want) {
-  thread_local Buffers<T> buf;
-  return buf.b = Buffers<T>::grow(buf.b, buf.nb, want);
-}
 
 template <typename T>
 void gemm_batched(int64_t batch, int64_t M, int64_t N, int64_t K, const T* A, int64_t sag, int64_t sam,
@@ -648,18 +648,21 @@ void gemm_batched(int64_t batch, int64_t M, int64_t N, int64_t K, const T* A, in
     }
   const Kernel<T>& kn = kernel_for(static_cast<T*>(nullptr));
   const Blocking whole = blocking_for(kn, M, N, K);
-  BatchJob<T> job{&kn, M, N, K, A, sag, sam, sak, B, sbg, sbk, sbn, C, 1, false, whole, nullptr};
+  BatchJob<T> job{&kn, M, N, K, A, sag, sam, sak, B, sbg, sbk, sbn, C, 1, false, whole};
   const int threads = get_num_threads();
   const double macs = double(batch) * double(M) * double(N) * double(K);
   if (threads == 1 || macs < kParallelMacs) {
     for (int64_t g = 0; g < batch; g++)
-      gemm_one<T>(kn, whole, M, N, K, A + g * sag, sam, sak, B + g * sbg, sbk, sbn, nullptr, C + g * M * N, N);
+      gemm_one<T>(kn, whole, M, N, K, A + g * sag, sam, sak, B + g * sbg, sbk, sbn, C + g * M * N, N);
     return;
   }
   // Whole products per task when the batch shares out evenly (or is large); otherwise also
   // cut each product, along M when that repacks the smaller operand (B), else along N.
   if (batch % threads != 0 && batch < 8 * threads) {
-    job.splitRows = M >= N ? true : false;
+    // Large products are cut along N: each thread packs its own part of B, which stays in its
+    // L2, where a shared packing of B is read from the other core's (1024³ at two threads,
+    // Emerald Rapids: ~5% faster).
+    job.splitRows = M >= N && !large_product(M, N, K);
     const int64_t unit = job.splitRows ? kn.MR : kn.NR;
     const int64_t tiles = ((job.splitRows ? M : N) + unit - 1) / unit;
     job.parts = std::max<int64_t>(1, std::min<int64_t>(threads, tiles));
@@ -667,14 +670,8 @@ void gemm_batched(int64_t batch, int64_t M, int64_t N, int64_t K, const T* A, in
   const int64_t ntasks = batch * job.parts;
   if (ntasks > 0x7fffffff) {
     for (int64_t g = 0; g < batch; g++)  // parts == 1 here
-      gemm_one<T>(kn, whole, M, N, K, A + g * sag, sam, sak, B + g * sbg, sbk, sbn, nullptr, C + g * M * N, N);
+      gemm_one<T>(kn, whole, M, N, K, A + g * sag, sam, sak, B + g * sbg, sbk, sbn, C + g * M * N, N);
     return;
-  }
-  // One large product cut along M: the threads pack B together once, rather than each all of
-  // it (for smaller ones the extra hand-off to the workers costs more than the packing saved).
-  if (batch == 1 && job.parts > 1 && job.splitRows && large_product(M, N, K)) {
-    job.packedB = shared_packed_b<T>(size_t((N + kn.NR - 1) / kn.NR * kn.NR) * size_t(K));
-    if (job.packedB) parallel_for(static_cast<int>(job.parts), pack_b_task<T>, &job);
   }
   parallel_for(static_cast<int>(ntasks), run_task<T>, &job);
 }
@@ -684,13 +681,13 @@ void gemm_batched(int64_t batch, int64_t M, int64_t N, int64_t K, const T* A, in
 void sgemm_serial(int64_t M, int64_t N, int64_t K, const float* A, int64_t sam, int64_t sak, const float* B,
                   int64_t sbk, int64_t sbn, float* C, int64_t ldc, bool accumulate) {
   const Kernel<float>& kn = kernel_for(static_cast<float*>(nullptr));
-  gemm_one<float>(kn, blocking_for(kn, M, N, K), M, N, K, A, sam, sak, B, sbk, sbn, nullptr, C, ldc, accumulate);
+  gemm_one<float>(kn, blocking_for(kn, M, N, K), M, N, K, A, sam, sak, B, sbk, sbn, C, ldc, accumulate);
 }
 
 void dgemm_serial(int64_t M, int64_t N, int64_t K, const double* A, int64_t sam, int64_t sak, const double* B,
                   int64_t sbk, int64_t sbn, double* C, int64_t ldc, bool accumulate) {
   const Kernel<double>& kn = kernel_for(static_cast<double*>(nullptr));
-  gemm_one<double>(kn, blocking_for(kn, M, N, K), M, N, K, A, sam, sak, B, sbk, sbn, nullptr, C, ldc, accumulate);
+  gemm_one<double>(kn, blocking_for(kn, M, N, K), M, N, K, A, sam, sak, B, sbk, sbn, C, ldc, accumulate);
 }
 
 void sgemm_batched(int64_t batch, int64_t M, int64_t N, int64_t K, const float* A, int64_t sag, int64_t sam,

@@ -169,7 +169,8 @@ describe("native backend", { skip }, () => {
       [1, 2, 3, 4100], [1, 100, 300, 70],
       // A few outputs over a long K (the float32 dot-product path when both are K-contiguous).
       [1, 16, 5000, 9], [2, 7, 1037, 16], [1, 5, 2049, 3],
-      // A few columns of many rows (a transposed A is read as Aᵀ, row-major, and Cᵀ transposed).
+      // A few columns of many rows: A read in place, row-major or column-major (on AMD a
+      // column-major A is read as Aᵀ, row-major, and Cᵀ transposed).
       [1, 450, 37, 20], [2, 130, 300, 13], [1, 600, 40, 56],
     ];
     const layouts: [Layout, Layout][] = [
@@ -231,22 +232,18 @@ describe("native backend", { skip }, () => {
       });
     });
 
-    test("two threads sharing one packing of B: past the 4096-column block, both dtypes, transposed B", () => {
-      // Products cut along M (M ≥ N) and at least 512 in every dim share B's packing; only one
-      // past 4096 columns has a second column block. The JS side checks corners of the output.
+    test("products past the 4096-column block, one thread and two (a large product cut along N), both dtypes, transposed B", () => {
+      // At one thread the product has a second column block; at two each thread takes half of
+      // the columns. The JS side checks corners of the output.
       torch.manualSeed(4);
-      const saved = getNumThreads();
-      try {
-        setNumThreads(2);
+      eachThreads(() => {
         for (const dtype of DTYPES)
           for (const lb of ["contiguous", "transposed"] as const) {
             const a = make([1, 4110, 515], dtype, "contiguous"), b = make([1, 515, 4101], dtype, lb);
             const corners: [number, number, number, number][] = [[0, 30, 0, 40], [0, 30, 4061, 40], [4080, 30, 4061, 40], [2040, 40, 4090, 11]];
             for (const part of corners) check(a, b, `${dtype.name} 4110x515x4101 ${lb} block ${part}`, part);
           }
-      } finally {
-        setNumThreads(saved);
-      }
+      });
     });
 
     test("empty operands: zero-size dims write nothing, K = 0 writes zeros", () => {
