@@ -134,12 +134,13 @@ struct Window {
 /**
  * im2col, batch folded into the columns: cols is channels·kH·kW × batch·gridH·gridW, row
  * (c·kH + i)·kW + j holding tap (i, j) of channel c for image 0's grid, then image 1's…; 0 in the padding.
+ * Rows are `ld` apart (0: batch·gridH·gridW, packed).
  */
 template <typename T>
-void im2col(const T* image, const Window& g, T* cols);
+void im2col(const T* image, const Window& g, T* cols, int64_t ld = 0);
 /** col2im, the adjoint of im2col: image (overwritten) gets the sum of the column entries over each position. */
 template <typename T>
-void col2im(const T* cols, const Window& g, T* image);
+void col2im(const T* cols, const Window& g, T* image, int64_t ld = 0);
 /**
  * The passes of a convolution with one channel group, run one image at a time (columns built
  * per image in a per-thread buffer, images shared out over the pool). x is the batch×C×H×W

@@ -740,9 +740,15 @@ describe("native backend", { skip }, () => {
       });
 
     test("convolution passes large enough to share images out over two threads (and im2col inside each image)", () => {
+      // The weight gradient is computed transposed on the wide grid (more positions than output
+      // channels) and directly on the narrow one.
       eachThreads((threads) => {
-        const g: Geo = { batch: 5, channels: 16, height: 21, width: 23, kernelH: 3, kernelW: 3, strideH: 1, strideW: 1, padTop: 1, padLeft: 1, dilationH: 1, dilationW: 1, gridH: 21, gridW: 23 };
-        for (const dtype of DTYPES) checkConvolutionPasses(dtype, g, 24, `${threads}t ${dtype.name} ${JSON.stringify(g)}`);
+        const wide: Geo = { batch: 5, channels: 16, height: 21, width: 23, kernelH: 3, kernelW: 3, strideH: 1, strideW: 1, padTop: 1, padLeft: 1, dilationH: 1, dilationW: 1, gridH: 21, gridW: 23 };
+        const narrow: Geo = { ...wide, batch: 6, height: 5, width: 5, gridH: 5, gridW: 5 };
+        for (const dtype of DTYPES) {
+          checkConvolutionPasses(dtype, wide, 24, `${threads}t ${dtype.name} ${JSON.stringify(wide)}`);
+          checkConvolutionPasses(dtype, narrow, 40, `${threads}t ${dtype.name} ${JSON.stringify(narrow)}`);
+        }
       });
     });
 
