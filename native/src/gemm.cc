@@ -665,7 +665,10 @@ void gemm_batched(int64_t batch, int64_t M, int64_t N, int64_t K, const T* A, in
     job.splitRows = M >= N && !large_product(M, N, K);
     const int64_t unit = job.splitRows ? kn.MR : kn.NR;
     const int64_t tiles = ((job.splitRows ? M : N) + unit - 1) / unit;
-    job.parts = std::max<int64_t>(1, std::min<int64_t>(threads, tiles));
+    // Up to 4 pieces a thread, claimed as the threads come free (as split_units does): a thread
+    // that the OS or V8's collector preempts then holds the others up less (resnet18 steps at two
+    // threads ~3% faster).
+    job.parts = std::max<int64_t>(1, std::min<int64_t>(4 * threads, tiles));
   }
   const int64_t ntasks = batch * job.parts;
   if (ntasks > 0x7fffffff) {
