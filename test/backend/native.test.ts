@@ -740,14 +740,17 @@ describe("native backend", { skip }, () => {
       });
 
     test("convolution passes large enough to share images out over two threads (and im2col inside each image)", () => {
-      // The weight gradient is computed transposed on the wide grid (more positions than output
-      // channels) and directly on the narrow one.
+      // The weight gradient is computed transposed on the wide grids (more positions than output
+      // channels) and directly on the narrow one. Grids over 256 positions run in blocks of
+      // grid rows (the strided, dilated one: blocks of 12 and 11 rows).
       eachThreads((threads) => {
         const wide: Geo = { batch: 5, channels: 16, height: 21, width: 23, kernelH: 3, kernelW: 3, strideH: 1, strideW: 1, padTop: 1, padLeft: 1, dilationH: 1, dilationW: 1, gridH: 21, gridW: 23 };
         const narrow: Geo = { ...wide, batch: 6, height: 5, width: 5, gridH: 5, gridW: 5 };
+        const strided: Geo = { ...wide, batch: 3, channels: 4, height: 45, width: 40, strideH: 2, strideW: 2, padTop: 2, padLeft: 2, dilationH: 2, dilationW: 2, gridH: 23, gridW: 20 };
         for (const dtype of DTYPES) {
           checkConvolutionPasses(dtype, wide, 24, `${threads}t ${dtype.name} ${JSON.stringify(wide)}`);
           checkConvolutionPasses(dtype, narrow, 40, `${threads}t ${dtype.name} ${JSON.stringify(narrow)}`);
+          checkConvolutionPasses(dtype, strided, 8, `${threads}t ${dtype.name} ${JSON.stringify(strided)}`);
         }
       });
     });
