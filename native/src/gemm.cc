@@ -31,9 +31,9 @@ template <typename T>
 using Ukr = void (*)(int64_t kc, const T* pa, const T* pb, int64_t ldb, T* c, int64_t ldc, int mr, int nr,
                      bool accumulate);
 
-// The same on a row-major A read in place, its rows `lda` apart.
+// The same on an A read in place (row- or column-major), `lda` apart.
 template <typename T>
-using UkrRows = void (*)(int64_t kc, const T* a, int64_t lda, const T* pb, int64_t ldb, T* c, int64_t ldc, int mr,
+using UkrInPlace = void (*)(int64_t kc, const T* a, int64_t lda, const T* pb, int64_t ldb, T* c, int64_t ldc, int mr,
                          int nr, bool accumulate);
 
 template <typename T>
@@ -44,8 +44,8 @@ struct Kernel {
   // often each C tile is reloaded and stored (C rows a power of two apart conflict in L1), at
   // the cost of a B micro-panel that no longer fits L1, which only large products repay.
   int KCLarge = KC, MCLarge = MC;
-  UkrRows<T> ukrRows = nullptr;
-  UkrRows<T> ukrCols = nullptr;
+  UkrInPlace<T> ukrRows = nullptr;
+  UkrInPlace<T> ukrCols = nullptr;
 };
 
 constexpr int64_t kLargeProduct = 512;
@@ -527,13 +527,14 @@ void gemm_one(const Kernel<T>& kn, Blocking bl, int64_t M, int64_t N, int64_t K,
   // 4608×512×32 (A column-major) 61–83 → 93–124.
   const bool inPlaceRows = kn.ukrRows && sak == 1 && N <= 4 * NR;
   const bool inPlaceCols = kn.ukrCols && sam == 1 && sak != 1 && N <= NR;
+  const bool packA = !inPlaceRows && !inPlaceCols;
   const int64_t KC = inPlaceCols ? kColumnMajorKC : bl.KC, MC = inPlaceCols ? M : bl.MC;
   const int64_t kcMax = std::min<int64_t>(K, KC);
   const int64_t mcMax = std::min<int64_t>(M, MC);
   const int64_t ncMax = std::min<int64_t>(N, kn.NC);
-  buf.a = Buffers<T>::grow(buf.a, buf.na, size_t((mcMax + MR - 1) / MR * MR) * kcMax);
+  if (packA) buf.a = Buffers<T>::grow(buf.a, buf.na, size_t((mcMax + MR - 1) / MR * MR) * kcMax);
   buf.b = Buffers<T>::grow(buf.b, buf.nb, size_t((ncMax + NR - 1) / NR * NR) * kcMax);
-  if (!buf.a || !buf.b) {  // out of memory for packing: unblocked loops, no allocation
+  if ((packA && !buf.a) || !buf.b) {  // out of memory for packing: unblocked loops, no allocation
     for (int64_t i = 0; i < M; i++)
       for (int64_t j = 0; j < N; j++) {
         T s = 0;
@@ -557,7 +558,7 @@ void gemm_one(const Kernel<T>& kn, Blocking bl, int64_t M, int64_t N, int64_t K,
         pack_b(NR, kc, nc - ncFull, Bblk + ncFull, sbk, sbn, buf.b);
       for (int64_t ic = 0; ic < M; ic += MC) {
         const int64_t mc = std::min<int64_t>(MC, M - ic);
-        if (!inPlaceRows && !inPlaceCols) pack_a(MR, mc, kc, A + ic * sam + pc * sak, sam, sak, buf.a);
+        if (packA) pack_a(MR, mc, kc, A + ic * sam + pc * sak, sam, sak, buf.a);
         const auto tile = [&](int64_t ir, int64_t jr) {
           const int nr = static_cast<int>(std::min<int64_t>(NR, nc - jr));
           const int mr = static_cast<int>(std::min<int64_t>(MR, mc - ir));
