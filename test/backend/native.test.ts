@@ -471,6 +471,58 @@ describe("native backend", { skip }, () => {
     });
   });
 
+  describe("outputs larger than a core's L2 cache (stored non-temporally through a small buffer)", () => {
+    // 8.4 MB and more, past any L2 cache, at an output offset that is not 64-byte aligned and a
+    // length that leaves a ragged tail; one long row and many rows, with a broadcast operand.
+    const cases = (dtype: DType): [number[], number[]][] => [
+      [[(dtype === torch.float32 ? 2_100_003 : 1_050_001)], []],
+      [[20, 110_003], [110_003]],
+    ];
+    for (const dtype of DTYPES)
+      test(`${dtype.name}: binary, unary and copies equal the JS kernels, every kernel family, 1 and 2 threads`, () => {
+        torch.manualSeed(10);
+        for (const [sa, sb] of cases(dtype)) {
+          const a = torch.rand(sa, { dtype }).add(0.1), b = torch.randn(sb, { dtype });
+          const n = a.numel();
+          const offsetOut = () => torch.empty([n + 5], { dtype }).narrow(0, 5, n).view(sa);
+          const written = (t: Tensor) => (t._storage.data as Float32Array | Float64Array).subarray(t._offset, t._offset + n);
+          const refs = new Map<string, Float32Array | Float64Array>();
+          for (const op of ["add", "thresholdGrad"] as const) {
+            const ref = out(sa, dtype);
+            jsBackend.binary(op, a, b, ref, 0);
+            refs.set(op, values(ref));
+          }
+          for (const op of ["exp", "relu"] as const) {
+            const ref = out(sa, dtype);
+            jsBackend.unary(op, a, ref, 0, 0);
+            refs.set(op, values(ref));
+          }
+          eachIsa((isa) =>
+            eachThreads((threads) => {
+              const label = `${isa} ${threads}t ${JSON.stringify(sa)}`;
+              for (const op of ["add", "thresholdGrad"] as const) {
+                const got = offsetOut();
+                forced(() => native!.binary(op, a, b, got, 0));
+                assert.deepEqual(written(got), refs.get(op), `${label} ${op}`);
+              }
+              for (const op of ["exp", "relu"] as const) {
+                const got = offsetOut();
+                forced(() => native!.unary(op, a, got, 0, 0));
+                const g = written(got), r = refs.get(op)!;
+                for (let i = 0; i < r.length; i++)
+                  if (ulps(g[i], r[i], dtype) > (op === "exp" && dtype === torch.float32 ? 1 : op === "exp" ? 4 : 0))
+                    assert.fail(`${label} ${op}: element ${i} native ${g[i]} vs js ${r[i]}`);
+              }
+              const copied = new dtype.arrayType(n + 7);
+              forced(() => native!.copyTo(a, copied, 5));
+              assert.deepEqual(copied.subarray(5, 5 + n), values(a), `${label} copy`);
+              assert.deepEqual([...copied.subarray(0, 5), copied[n + 5], copied[n + 6]], [0, 0, 0, 0, 0, 0, 0], `${label} copy bounds`);
+            }),
+          );
+        }
+      });
+  });
+
   describe("sum", () => {
     /** Checks the sum into x's dtype and, for float32, into float64 (mean's sum). */
     function check(x: Tensor, dims: number[], label: string): void {
