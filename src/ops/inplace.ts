@@ -8,7 +8,7 @@ import { Tensor, type TensorOrScalar } from "../core/tensor.js";
 import { isGradEnabled } from "../autograd/gradMode.js";
 import { anyRequiresGrad } from "../autograd/function.js";
 import { type BinaryKernel, backend } from "../backend/backend.js";
-import { add, div, mul, sub } from "./elementwise.js";
+import { add, div, exp, mul, neg, relu, sigmoid, sub, tanh } from "./elementwise.js";
 import { type Geometry, asStrided, asStridedScatter, writeInto } from "./shape.js";
 import { asOperand, castData, operands } from "./util.js";
 import { fillNormal, fillUniform } from "./creation.js";
@@ -36,6 +36,28 @@ function snapshot(self: Tensor): Tensor {
 }
 
 /**
+ * `self` under its current graph identity, sharing its memory: what a recorded in-place op reads
+ * when its backward needs none of the old values. Should an op save it after all, the write bumps
+ * the shared version counter and backward refuses with PyTorch's "modified by an inplace
+ * operation" error rather than use the new values.
+ */
+function standIn(self: Tensor): Tensor {
+  const alias = self.detach();
+  alias._requiresGrad = self._requiresGrad;
+  alias._gradFn = self._gradFn;
+  alias._outputNr = self._outputNr;
+  alias._accumulator = self._accumulator;
+  return alias;
+}
+
+/**
+ * The ops whose backward reads no input values (each saves its result or nothing): recorded in
+ * place, they read `self` through a stand-in instead of a snapshot copy (resnet's in-place relu
+ * and residual add: one allocation and one copy less each).
+ */
+const READS_NO_OLD_VALUES = new Set<unknown>([add, sub, neg, relu, exp, tanh, sigmoid]);
+
+/**
  * Runs `op(self, ...args)` and stores the result in `self`.
  * @throws for a leaf that requires grad, and when the result dtype cannot be stored in `self`
  * (e.g. a float result into an integer tensor), with PyTorch's messages.
@@ -45,7 +67,8 @@ export function inplace<T extends Tensor, A extends unknown[]>(self: T, op: (x: 
   const recording = isGradEnabled() && (self._requiresGrad || args.some((a) => a instanceof Tensor && a.requiresGrad));
   if (!recording && writeDirect(self, op, args)) return self;
   if (recording && self._base !== null) return inplaceOnView(self, op, args);
-  const result = op(recording ? snapshot(self) : self.detach(), ...args);
+  const input = !recording ? self.detach() : READS_NO_OLD_VALUES.has(op) ? standIn(self) : snapshot(self);
+  const result = op(input, ...args);
   checkResult(self, result);
   writeInto(self.detach(), result.dtype === self.dtype ? result.detach() : castData(result.detach(), self.dtype));
   self._storage.version++;

@@ -66,3 +66,48 @@ describe("in-place arithmetic without a graph", () => {
     assert.throws(() => ints.div_(2), /result type Float can't be cast to the desired output type Long/);
   });
 });
+
+describe("in-place ops inside the graph", () => {
+  type GraphCase = { name: string; node: string; inplace: (y: Tensor) => Tensor; outOfPlace: (y: Tensor) => Tensor };
+  const other = () => sample([3, 4], torch.float64, 7);
+  // The first seven read `y` through a stand-in sharing its memory (their backward needs no old
+  // values); mul_ and div_ read a snapshot (their backward needs y's old values).
+  const GRAPH_CASES: GraphCase[] = [
+    { name: "add_", node: "AddBackward0", inplace: (y) => y.add_(other(), { alpha: 0.5 }), outOfPlace: (y) => y.add(other(), { alpha: 0.5 }) },
+    { name: "sub_", node: "SubBackward0", inplace: (y) => y.sub_(other()), outOfPlace: (y) => y.sub(other()) },
+    { name: "neg_", node: "NegBackward0", inplace: (y) => y.neg_(), outOfPlace: (y) => y.neg() },
+    { name: "relu_", node: "ReluBackward0", inplace: (y) => y.relu_(), outOfPlace: (y) => y.relu() },
+    { name: "exp_", node: "ExpBackward0", inplace: (y) => y.exp_(), outOfPlace: (y) => y.exp() },
+    { name: "tanh_", node: "TanhBackward0", inplace: (y) => y.tanh_(), outOfPlace: (y) => y.tanh() },
+    { name: "sigmoid_", node: "SigmoidBackward0", inplace: (y) => y.sigmoid_(), outOfPlace: (y) => y.sigmoid() },
+    { name: "mul_", node: "MulBackward0", inplace: (y) => y.mul_(other()), outOfPlace: (y) => y.mul(other()) },
+    { name: "div_", node: "DivBackward0", inplace: (y) => y.div_(other()), outOfPlace: (y) => y.div(other()) },
+  ];
+  for (const c of GRAPH_CASES)
+    test(`${c.name}: the out-of-place op's values, node and input gradient; y's old node is its input`, () => {
+      const run = (inplace: boolean) => {
+        const x = sample([3, 4], torch.float64, 5).requiresGrad_();
+        const y = x.mul(1.5);
+        const out = inplace ? c.inplace(y) : c.outOfPlace(y);
+        if (inplace) assert.equal(out, y);
+        assert.equal(out.gradFn?.name(), c.node);
+        assert.equal(out.gradFn?.nextFunctions[0][0]?.name(), "MulBackward0");
+        out.mul(sample([3, 4], torch.float64, 6)).sum().backward();
+        return { value: values(out.detach()), grad: values(x.grad!) };
+      };
+      assert.deepEqual(run(true), run(false));
+    });
+
+  test("an operand that is the tensor itself, and a tensor saved before the write", () => {
+    const x = torch.tensor([1, -2, 3], { dtype: torch.float64, requiresGrad: true });
+    const y = x.mul(2);
+    y.add_(y);
+    y.sum().backward();
+    assert.deepEqual(values(x.grad!), [4, 4, 4]);
+
+    const a = x.mul(2);
+    const b = a.mul(a); // saves a
+    a.relu_();
+    assert.throws(() => b.sum().backward(), /modified by an inplace operation/);
+  });
+});
