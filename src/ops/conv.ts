@@ -777,11 +777,11 @@ function batchStatistics(x: Tensor, geo: BatchNormGeometry, dims: number[], eps:
 }
 
 /**
- * Training-mode gradients of batch norm in two fused passes over x and g (the values of the
- * tensor-op formula, which runs instead whenever the backward pass is itself recorded).
+ * Training-mode gradients of batch norm in two fused passes over x and g, from the batch
+ * statistics the forward computed (the values of the tensor-op formula, which runs instead
+ * whenever the backward pass is itself recorded).
  */
-function batchNormTrainingGrads(x: Tensor, g: Tensor, weight: Tensor | null, geo: BatchNormGeometry, dims: number[], eps: number, needX: boolean): [Tensor | null, Tensor, Tensor] {
-  const { mean, invstd } = batchStatistics(x, geo, dims, eps);
+function batchNormTrainingGrads(x: Tensor, g: Tensor, weight: Tensor | null, geo: BatchNormGeometry, mean: Tensor, invstd: Tensor, needX: boolean): [Tensor | null, Tensor, Tensor] {
   const xd = contiguousData(x), gd = contiguousData(g), meanData = contiguousData(mean), invstdData = contiguousData(invstd);
   const wd = weight ? contiguousData(weight) : null;
   const C = geo.channels;
@@ -805,7 +805,7 @@ const NativeBatchNormBackward0: OpDef<BatchNormAttrs> = {
     const weight = ctx.needsInputGrad(0) && ctx.inputShapes[1].length ? ctx.savedTensor(1) : null;
     const geo = batchNormGeometry(x, weight, g);
     if (training && geo && !isGradEnabled()) {
-      const [gx, gw, gb] = batchNormTrainingGrads(x, g, weight, geo, dims, eps, ctx.needsInputGrad(0));
+      const [gx, gw, gb] = batchNormTrainingGrads(x, g, weight, geo, ctx.savedTensor(2), ctx.savedTensor(3), ctx.needsInputGrad(0));
       return [gx, ctx.needsInputGrad(1) ? gw : null, ctx.needsInputGrad(2) ? gb : null];
     }
     // Statistics are recomputed from x, so that the gradient is itself differentiable in x.
@@ -894,7 +894,7 @@ export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar:
     if (bias) out = out.add(bias.detach().view(channelShape));
   }
   if (anyRequiresGradList([input, weight, bias]))
-    record(NativeBatchNormBackward0, [input, weight, bias], out, [input, weight, training ? null : mean, training ? null : invstd], {
+    record(NativeBatchNormBackward0, [input, weight, bias], out, [input, weight, mean, invstd], {
       training,
       eps,
       dims,
