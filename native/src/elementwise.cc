@@ -183,6 +183,23 @@ void unary_f32(const float* x, float* out, int64_t n) {
     }
   }
 }
+
+// Rows of n ≤ 64 bytes, contiguous in source and output: one masked load and store each, where
+// the plain loop copies element by element with its loop overhead per row (the (O, N, L) ↔
+// (N, O, L) permutes of a convolution on a 2×2 or 4×4 grid: 512·8 rows of 4 floats, ~32 → ~10 µs).
+template <typename T>
+void copy_short_rows(const T* x, int64_t xrs, T* out, int64_t r0, int64_t r1, int64_t j0, int64_t n, int64_t inner) {
+  constexpr int64_t kLanes = 64 / sizeof(T);
+  const uint32_t mask = n >= kLanes ? (1u << kLanes) - 1 : (1u << n) - 1;
+  for (int64_t r = r0; r < r1; r++) {
+    const T* src = x + r * xrs + j0;
+    T* dst = out + r * inner + j0;
+    if constexpr (std::is_same_v<T, float>)
+      _mm512_mask_storeu_ps(dst, __mmask16(mask), _mm512_maskz_loadu_ps(__mmask16(mask), src));
+    else
+      _mm512_mask_storeu_pd(dst, __mmask8(mask), _mm512_maskz_loadu_pd(__mmask8(mask), src));
+  }
+}
 }  // namespace avx512
 #pragma GCC pop_options
 
@@ -231,7 +248,10 @@ template <typename T>
 void copy_rows(const T* x, int64_t xrs, int64_t xcs, T* out, int64_t r0, int64_t r1, int64_t j0, int64_t j1,
                int64_t inner) {
   switch (active_isa()) {
-    case Isa::Avx512: return avx512::copy_rows(x, xrs, xcs, out, r0, r1, j0, j1, inner);
+    case Isa::Avx512:
+      if (xcs == 1 && (j1 - j0) * int64_t(sizeof(T)) <= 64)
+        return avx512::copy_short_rows(x, xrs, out, r0, r1, j0, j1 - j0, inner);
+      return avx512::copy_rows(x, xrs, xcs, out, r0, r1, j0, j1, inner);
     case Isa::Avx2: return avx2::copy_rows(x, xrs, xcs, out, r0, r1, j0, j1, inner);
     default: return generic::copy_rows(x, xrs, xcs, out, r0, r1, j0, j1, inner);
   }

@@ -455,6 +455,11 @@ describe("native backend", { skip }, () => {
         torch.randn([5, 6, 70], { dtype }).permute([2, 0, 1]),
         torch.randn([64, 8, 40], { dtype }).transpose(0, 1),
         torch.randn([3, 64, 5, 40], { dtype }).permute([1, 2, 0, 3]).narrow(3, 1, 33),
+        // short contiguous runs (one masked vector per row): 4, 3, 8 and 16 values
+        torch.randn([300, 8, 4], { dtype }).transpose(0, 1),
+        torch.randn([70, 9, 3], { dtype }).transpose(0, 1),
+        torch.randn([60, 8, 8], { dtype }).transpose(0, 1),
+        torch.randn([40, 8, 16], { dtype }).transpose(0, 1),
         torch.randn([4, 0], { dtype }),
       ];
       for (const dtype of [...DTYPES, torch.int64, torch.int32])
