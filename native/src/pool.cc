@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <immintrin.h>
+#include <pthread.h>
 
 #include "kernels.h"
 
@@ -150,7 +151,11 @@ class Pool {
 
   void start(int threads) {
     quit_ = false;
-    for (int i = 1; i < threads; i++) workers_.emplace_back([this] { loop(); });
+    for (int i = 1; i < threads; i++)
+      workers_.emplace_back([this] {
+        pthread_setname_np(pthread_self(), "kindling-pool");  // as top and perf show it
+        loop();
+      });
   }
 
   void stop() {

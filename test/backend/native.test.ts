@@ -17,6 +17,8 @@
  * Skipped, with a message, when build/kindling.node has not been built.
  */
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
 
 import * as torch from "../../src/index.js";
@@ -1031,5 +1033,33 @@ describe("torch.backends and thread counts", () => {
       setBackend(previous);
       torch.setNumThreads(saved);
     }
+  });
+});
+
+describe("the Node entry and Node's helper threads", () => {
+  // A fresh process imports the Node entry and reports each other thread's name and nice value.
+  const probe = [
+    'import "./src/node.ts";',
+    'import { readdirSync, readFileSync } from "node:fs";',
+    "const threads = readdirSync('/proc/self/task').filter((t) => Number(t) !== process.pid).map((t) => {",
+    "  const stat = readFileSync(`/proc/self/task/${t}/stat`, 'utf8');",
+    "  return [readFileSync(`/proc/self/task/${t}/comm`, 'utf8').trim(), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])];",
+    "});",
+    "console.log(JSON.stringify(threads));",
+  ].join("\n");
+  const niceValues = (env: Record<string, string>): number[] => {
+    const out = execFileSync(process.execPath, ["--conditions=source", "--import", "tsx", "--input-type=module", "-e", probe], {
+      env: { ...process.env, ...env },
+      cwd: fileURLToPath(new URL("../..", import.meta.url)),
+    });
+    const threads = JSON.parse(out.toString()) as [string, number][];
+    return threads.filter(([name]) => name !== "kindling-pool").map(([, nice]) => nice);
+  };
+  test("run at the lowest priority under the native backend on Linux; KINDLING_THREAD_PRIORITIES=keep and the JS backend leave them", { skip: process.platform !== "linux" || !native ? "Linux with the native addon only" : false }, () => {
+    const lowered = niceValues({ KINDLING_BACKEND: "native" });
+    assert.ok(lowered.length > 0, "Node runs helper threads");
+    assert.deepEqual(new Set(lowered), new Set([19]));
+    assert.deepEqual(new Set(niceValues({ KINDLING_BACKEND: "native", KINDLING_THREAD_PRIORITIES: "keep" })), new Set([0]));
+    assert.deepEqual(new Set(niceValues({ KINDLING_BACKEND: "js" })), new Set([0]));
   });
 });
