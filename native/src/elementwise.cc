@@ -170,7 +170,16 @@ inline __m512 exp_ps(__m512 x) {
 
 template <int OP>
 void unary_f32(const float* x, float* out, int64_t n) {
-  for (int64_t i = 0; i < n; i += 16) {
+  int64_t i = 0;
+  if constexpr (OP == kExp)
+    // Two independent vectors per step: each exp is a chain of ~15 dependent instructions
+    // (1e6 floats on one core: 470-500 -> 375-405 us; four per step measured no better).
+    for (; i + 32 <= n; i += 32) {
+      const __m512 a = exp_ps(_mm512_loadu_ps(x + i)), b = exp_ps(_mm512_loadu_ps(x + i + 16));
+      _mm512_storeu_ps(out + i, a);
+      _mm512_storeu_ps(out + i + 16, b);
+    }
+  for (; i < n; i += 16) {
     const __mmask16 m = n - i >= 16 ? __mmask16(0xffff) : __mmask16((1u << (n - i)) - 1);
     // Masked-off lanes read as 1 so the tail does no slow special-case arithmetic.
     const __m512 v = _mm512_mask_loadu_ps(_mm512_set1_ps(1.0f), m, x + i);
