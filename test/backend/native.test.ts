@@ -454,6 +454,8 @@ describe("native backend", { skip }, () => {
         torch.randn([60, 50], { dtype }).t(),
         stridedView(torch.randn([50, 60], { dtype })),
         torch.randn([1, 60], { dtype }).expand([50, 60]),
+        torch.randn([50, 1], { dtype }).expand([50, 60]),
+        torch.randn([], { dtype }).expand([6, 50, 60]),
         torch.randn([5, 6, 70], { dtype }).permute([2, 0, 1]),
         torch.randn([64, 8, 40], { dtype }).transpose(0, 1),
         torch.randn([3, 64, 5, 40], { dtype }).permute([1, 2, 0, 3]).narrow(3, 1, 33),
