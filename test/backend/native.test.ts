@@ -220,7 +220,7 @@ describe("native backend", { skip }, () => {
       test(`${dtype.name}: one and two threads, batches that do and do not share out evenly`, () => {
         torch.manualSeed(2);
         eachThreads((threads) => {
-          for (const [B, M, K, N] of [[1, 150, 200, 90], [2, 64, 128, 64], [3, 50, 100, 70], [1, 9, 300, 400], [1, 300, 40, 9], [1, 16, 4099, 9]])
+          for (const [B, M, K, N] of [[1, 150, 200, 90], [2, 64, 128, 64], [3, 50, 100, 70], [1, 9, 300, 400], [1, 300, 40, 9], [1, 16, 4099, 9], [1, 100, 16, 1000]])
             for (const [la, lb] of layouts.slice(0, 4))
               check(make([B, M, K], dtype, la), make([B, K, N], dtype, lb), `${threads} threads ${B}x${M}x${K}x${N} ${la}/${lb}`);
         });
