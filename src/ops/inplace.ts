@@ -24,15 +24,20 @@ function checkLeaf(self: Tensor): void {
     );
 }
 
+/** Gives `t` the graph identity `self` has now (its node, output slot and accumulator), so `t` stands where `self` stood. */
+function takeGraphPlace(t: Tensor, self: Tensor): Tensor {
+  t._requiresGrad = self._requiresGrad;
+  t._gradFn = self._gradFn;
+  t._outputNr = self._outputNr;
+  t._accumulator = self._accumulator;
+  return t;
+}
+
 /** A copy of `self`'s values that stands in the graph where `self` stood. */
 function snapshot(self: Tensor): Tensor {
   const copy = Tensor._empty(self._shape, self.dtype);
   backend().copyTo(self, copy._storage.data, 0);
-  copy._requiresGrad = self._requiresGrad;
-  copy._gradFn = self._gradFn;
-  copy._outputNr = self._outputNr;
-  copy._accumulator = self._accumulator;
-  return copy;
+  return takeGraphPlace(copy, self);
 }
 
 /**
@@ -42,12 +47,7 @@ function snapshot(self: Tensor): Tensor {
  * operation" error rather than use the new values.
  */
 function standIn(self: Tensor): Tensor {
-  const alias = self.detach();
-  alias._requiresGrad = self._requiresGrad;
-  alias._gradFn = self._gradFn;
-  alias._outputNr = self._outputNr;
-  alias._accumulator = self._accumulator;
-  return alias;
+  return takeGraphPlace(self.detach(), self);
 }
 
 /**
