@@ -14,8 +14,9 @@
  * 1e6-element adds: 38 full collections → 1 and half the time per add; resnet18 and MNIST
  * training steps ~10% faster). The JS backend keeps V8's defaults: under the flag, its loop of
  * adds kept faulting in fresh pages (1.8 → 12 ms per add). `KINDLING_V8_FLAGS=keep` leaves
- * V8's flags as they are. On Linux it also lowers the priority of the helper threads Node has
- * started (see `lowerHelperThreads`); `KINDLING_THREAD_PRIORITIES=keep` leaves them as they are.
+ * V8's flags as they are. On Linux it also lets the helper threads Node has started run only on
+ * otherwise idle cores (see `lowerHelperThreads`); `KINDLING_THREAD_PRIORITIES=keep` leaves them
+ * as they are.
  *
  * @example
  * import * as torch from "kindling";
@@ -28,7 +29,7 @@ import v8 from "node:v8";
 import { isMainThread } from "node:worker_threads";
 import { setBackend } from "./backend/backend.js";
 import { setOutputAllocator } from "./core/storage.js";
-import { defaultBackend, nativeLoadError } from "./backend/native.js";
+import { defaultBackend, idleThread, nativeLoadError } from "./backend/native.js";
 
 export * from "./index.js";
 
@@ -40,11 +41,15 @@ if (initial.name === "native" && process.env.KINDLING_THREAD_PRIORITIES !== "kee
 
 /**
  * Puts the helper threads Node started before Kindling loaded (V8's concurrent marking and
- * sweeping; the libuv pool if it has started) at the lowest priority, on Linux and from the
- * main thread. With as many kernel threads as cores, the collector's marking otherwise takes a
- * core from a kernel's thread mid-product, and a parallel kernel waits for its slowest thread:
- * resnet18 training steps on two threads of a 2-core machine were 10–25% faster in alternated
- * runs. They still have every idle moment of a core (JS between kernels, a step's data loading).
+ * sweeping, its optimizing compiler; the libuv pool if it has started) under Linux's SCHED_IDLE
+ * policy, from the main thread (nice 19 where that is refused). With as many kernel threads as
+ * cores, a collector thread at normal priority takes a core from a kernel's thread mid-product,
+ * and a parallel kernel waits for its slowest thread: resnet18 training steps on two threads of
+ * a 2-core machine were 10–25% faster with them at nice 19. Nice 19 still let them preempt the
+ * main thread for a slice now and then (8% of its time in one trace); SCHED_IDLE threads never
+ * preempt and wait for a core no other thread wants, and the scheduler wakes a pool thread on
+ * the core they hold instead of stacking it on the main thread's: 4–6% faster again. They
+ * still have every idle moment of a core (JS between kernels, a step's data loading).
  */
 function lowerHelperThreads(): void {
   if (process.platform !== "linux" || !isMainThread) return;
@@ -58,7 +63,7 @@ function lowerHelperThreads(): void {
     if (Number(tid) === process.pid) continue;
     try {
       if (readFileSync(`/proc/self/task/${tid}/comm`, "utf8").startsWith("kindling-pool")) continue;
-      setPriority(Number(tid), 19);
+      if (!idleThread(Number(tid))) setPriority(Number(tid), 19);
     } catch {
       // the thread ended meanwhile, or the system refuses: it keeps its priority
     }

@@ -526,6 +526,16 @@ napi_value Bernoulli(napi_env env, napi_callback_info info) {
 
 napi_value GetNumThreads(napi_env env, napi_callback_info) { return make_int(env, get_num_threads()); }
 
+// idleThread(tid) -> whether thread `tid` of this process now runs under SCHED_IDLE
+napi_value IdleThread(napi_env env, napi_callback_info info) {
+  Args a(env, info, 1);
+  const int64_t tid = a.num(0);
+  if (!a.ok) return nullptr;
+  napi_value r;
+  napi_get_boolean(env, make_thread_idle(tid), &r);
+  return r;
+}
+
 napi_value GetIsa(napi_env env, napi_callback_info) {
   napi_value r;
   napi_create_string_utf8(env, isa_name(active_isa()), NAPI_AUTO_LENGTH, &r);
@@ -587,6 +597,7 @@ NAPI_MODULE_INIT() {
              {"bernoulli", Bernoulli},
              {"setNumThreads", SetNumThreads},
              {"getNumThreads", GetNumThreads},
+             {"idleThread", IdleThread},
              {"isa", GetIsa},
              {"setIsa", SetIsa}};
   for (const auto& f : fns) {

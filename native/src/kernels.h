@@ -27,6 +27,11 @@ const char* isa_name(Isa isa);
 void parallel_for(int ntasks, void (*fn)(void* ctx, int task), void* ctx);
 int get_num_threads();
 void set_num_threads(int n);
+/**
+ * Puts thread `tid` of this process under Linux's SCHED_IDLE policy: it then runs only on a
+ * core no other thread wants and never preempts one. False where that is refused or not Linux.
+ */
+bool make_thread_idle(int64_t tid);
 
 // ---- Work split --------------------------------------------------------------------------------
 

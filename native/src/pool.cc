@@ -13,6 +13,9 @@
 
 #include <immintrin.h>
 #include <pthread.h>
+#ifdef __linux__
+#include <sched.h>
+#endif
 
 #include "kernels.h"
 
@@ -203,6 +206,16 @@ void set_num_threads(int n) {
   std::lock_guard<std::mutex> lk(run_mutex);
   g_threads = std::max(1, std::min(n, 256));
   if (g_pool && g_pool->threads() != g_threads) g_pool->resize(g_threads);
+}
+
+bool make_thread_idle(int64_t tid) {
+#ifdef __linux__
+  sched_param param{};
+  return sched_setscheduler(static_cast<pid_t>(tid), SCHED_IDLE, &param) == 0;
+#else
+  (void)tid;
+  return false;
+#endif
 }
 
 void parallel_for(int ntasks, void (*fn)(void*, int), void* ctx) {

@@ -90,6 +90,8 @@ export interface NativeAddon {
   scatterAddPlanes(values: FloatArray, indices: Float64Array, target: FloatArray, planes: number, perPlane: number, planeSize: number): void;
   setNumThreads(n: number): void;
   getNumThreads(): number;
+  /** Puts thread `tid` of this process under Linux's SCHED_IDLE policy; false where refused or not Linux. */
+  idleThread(tid: number): boolean;
   /** The kernel family in use: "avx512", "avx2" or "generic". */
   isa(): string;
   /** Lowers the kernel family (tests run every family on one machine); returns the one in effect. */
@@ -159,6 +161,14 @@ export function setNumThreads(n: number): void {
 /** The native thread pool's size (default: the number of cores); 1 without the addon. */
 export function getNumThreads(): number {
   return loadNativeAddon()?.getNumThreads() ?? 1;
+}
+
+/**
+ * Lets thread `tid` of this process (a Linux thread id) run only on a core that no other thread
+ * wants (Linux's SCHED_IDLE policy). False without the addon, off Linux, or when refused.
+ */
+export function idleThread(tid: number): boolean {
+  return loadNativeAddon()?.idleThread(tid) ?? false;
 }
 
 // ---- Layout analysis -------------------------------------------------------------------------
