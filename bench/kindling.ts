@@ -1,11 +1,12 @@
 /**
- * Kindling's side of the bench, one process per configuration (bench/run.ts starts them):
+ * Kindling's side of the bench, one process per configuration (bench/run.ts starts them,
+ * compiled, on dist/); from the sources:
  *   node --conditions=source --import tsx bench/kindling.ts --backend=js|native [--threads=N] [--budget=ms] [--only=W1,W4]
  * Written as a user would: nn modules, F, optim.SGD. Protocol: bench/harness.ts.
  */
-import * as torch from "../src/node.js";
-import type { Tensor } from "../src/node.js";
-import { resnet18 } from "../src/vision/index.js";
+import * as torch from "kindling";
+import type { Tensor } from "kindling";
+import { resnet18 } from "kindling/vision";
 import { BenchProcess, SIZES, parseArgs } from "./harness.js";
 
 const { nn, optim, F } = torch;

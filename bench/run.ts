@@ -14,8 +14,10 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { buildSync } from "esbuild";
 import { cpus, loadavg, tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { createRequire } from "node:module";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { WORKLOADS, median, parseArgs, selected, type Measurement, type Result } from "./harness.js";
 import { markdown, targetRows, type FmaPeak, type SystemRun } from "./report.js";
@@ -33,7 +35,19 @@ const wants = (key: string) => selected(key, onlyWorkloads.length ? onlyWorkload
 
 /** Debian's python3 with its PyTorch package; KINDLING_BENCH_PYTHON points elsewhere (a venv). */
 const PYTHON = process.env.KINDLING_BENCH_PYTHON ?? "/usr/bin/python3";
-const node = (...argv: string[]) => ({ cmd: process.execPath, argv: ["--conditions=source", "--import", "tsx", ...argv] });
+/**
+ * The JS systems run as compiled JavaScript under plain `node`, as an installed package runs:
+ * each bench script is bundled by esbuild into bench/.build/ with packages left out, so that
+ * `kindling` resolves through the package's exports to dist/ (rebuilt below by tsc, so it
+ * matches src/). Under tsx, whose loader adds ~2.5 MB to the heap that every collection marks,
+ * resnet18 steps (W7) were ~5% slower.
+ */
+const buildDir = join(here, ".build");
+const node = (script: string, ...argv: string[]) => ({
+  cmd: process.execPath,
+  argv: [join(buildDir, basename(script).replace(/\.ts$/, ".mjs")), ...argv],
+  source: script,
+});
 /** Every thread knob PyTorch's libraries read, so "1 thread" means one thread throughout. */
 const threadEnv = (n: number) => ({ OMP_NUM_THREADS: `${n}`, OPENBLAS_NUM_THREADS: `${n}`, MKL_NUM_THREADS: `${n}` });
 
@@ -41,6 +55,8 @@ interface System {
   id: string;
   cmd: string;
   argv: string[];
+  /** The bench script that `argv` runs compiled, for the JS systems. */
+  source?: string;
   env: Record<string, string>;
   /** How this system runs W8 (one MNIST epoch), when it does: a script of the MNIST example's. */
   w8?: { cmd: string; argv: string[]; script: string };
@@ -149,6 +165,29 @@ const torchOk = torchCheck.status === 0;
 if (!torchOk)
   notes.push(`PyTorch not measured: ${PYTHON} cannot import torch (${torchCheck.error?.message ?? torchCheck.stderr.trim().split("\n").pop()}); ratios against PyTorch are blank.`);
 const systems = SYSTEMS.filter((s) => (!onlySystems.length || onlySystems.includes(s.id)) && (torchOk || !s.id.startsWith("torch")));
+
+/** Builds dist/ and bundles the JS systems' scripts into bench/.build/ (see `node`); exits when either fails. */
+function compileScripts(scripts: string[]): void {
+  if (scripts.length === 0) return;
+  process.stderr.write("building dist/ and the bench scripts…\n");
+  const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
+  const built = spawnSync(process.execPath, [tsc, "-p", "tsconfig.build.json"], { cwd: root, encoding: "utf8" });
+  if (built.status !== 0) {
+    process.stderr.write(`bench: tsc -p tsconfig.build.json failed:\n${built.stdout}${built.stderr}`);
+    process.exit(1);
+  }
+  buildSync({
+    entryPoints: scripts.map((s) => join(root, s)),
+    outdir: buildDir,
+    outExtension: { ".js": ".mjs" },
+    bundle: true,
+    packages: "external",
+    platform: "node",
+    format: "esm",
+    logLevel: "warning",
+  });
+}
+compileScripts([...new Set(systems.flatMap((s) => [s.source, wants("W8") ? s.w8?.script : undefined]).filter((f): f is string => f?.endsWith(".ts") === true && existsSync(join(root, f))))]);
 
 process.stderr.write("measuring the FMA peak and the reference workload…\n");
 const peak = wants("W4") ? fmaPeak(notes) : null;
