@@ -67,6 +67,9 @@ export function makeSize(dims: readonly number[]): Size {
   return s;
 }
 
+/** Where the next matching `Tensor._output` goes (see `Tensor._outputInto`); null: new memory. */
+let outputTarget: Tensor | null = null;
+
 const NONLEAF_GRAD_WARNING =
   "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be populated during autograd.backward(). If you indeed want the .grad field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more informations.";
 
@@ -127,7 +130,28 @@ export class Tensor {
    * start uninitialized (see `setOutputAllocator`).
    */
   static _output(shape: number[], dtype: DType): Tensor {
+    const target = outputTarget;
+    if (target !== null && dtype === target.dtype && shape.length === target._shape.length && shape.every((s, i) => s === target._shape[i])) {
+      outputTarget = null;
+      return new Tensor(target._storage, shape, contiguousStrides(shape), 0, dtype);
+    }
     return new Tensor(new Storage(outputArray(dtype.arrayType, numelOf(shape))), shape, contiguousStrides(shape), 0, dtype);
+  }
+
+  /**
+   * @internal Runs `fn` with the first `_output` of `target`'s shape and dtype placed in
+   * `target`'s own storage (contiguous from offset 0, filling it) instead of new memory: an
+   * in-place op whose kernel reads each element before writing it then writes its result where
+   * it belongs. Returns `fn`'s result and whether an output went there.
+   */
+  static _outputInto<R>(target: Tensor, fn: () => R): [R, boolean] {
+    outputTarget = target;
+    try {
+      const result = fn();
+      return [result, outputTarget === null];
+    } finally {
+      outputTarget = null;
+    }
   }
 
   /** @internal Wraps a contiguous typed array (not copied). */

@@ -68,16 +68,45 @@ export function inplace<T extends Tensor, A extends unknown[]>(self: T, op: (x: 
   if (!recording && writeDirect(self, op, args)) return self;
   if (recording && self._base !== null) return inplaceOnView(self, op, args);
   const input = !recording ? self.detach() : READS_NO_OLD_VALUES.has(op) ? standIn(self) : snapshot(self);
-  const result = op(input, ...args);
-  checkResult(self, result);
-  writeInto(self.detach(), result.dtype === self.dtype ? result.detach() : castData(result.detach(), self.dtype));
-  self._storage.version++;
+  let result: Tensor;
+  if (computesInSelf(self, op, args)) {
+    // The version moves first: a result saved for backward shares this storage and must be
+    // saved at the version the write leaves.
+    self._storage.version++;
+    let wroteSelf: boolean;
+    [result, wroteSelf] = Tensor._outputInto(self, () => op(input, ...args));
+    checkResult(self, result);
+    if (!wroteSelf) writeInto(self.detach(), result.dtype === self.dtype ? result.detach() : castData(result.detach(), self.dtype));
+  } else {
+    result = op(input, ...args);
+    checkResult(self, result);
+    writeInto(self.detach(), result.dtype === self.dtype ? result.detach() : castData(result.detach(), self.dtype));
+    self._storage.version++;
+  }
   if (recording && result._gradFn) {
     self._gradFn = result._gradFn;
     self._outputNr = result._outputNr;
     self._requiresGrad = true;
   }
   return self;
+}
+
+/** The ops that allocate their result before anything else of its shape and dtype, read each element once and write it in place. */
+const UNARY_IN_SELF = new Set<unknown>([neg, relu, exp, tanh, sigmoid]);
+const BINARY_IN_SELF = new Set<unknown>([add, sub]);
+
+/**
+ * Whether `op` can compute straight into `self`'s storage (see `Tensor._outputInto`): `self`
+ * fills its storage contiguously, and a binary op's other operand is a tensor of `self`'s dtype
+ * (no cast allocated first) in other memory (an overlapping one, such as `x.add_(x.t())`, would
+ * be read after being written). resnet's in-place ReLU and residual add: no allocation and no
+ * copy back.
+ */
+function computesInSelf(self: Tensor, op: unknown, args: unknown[]): boolean {
+  if (self._offset !== 0 || self._storage.data.length !== numelOf(self._shape) || !self.isContiguous()) return false;
+  if (UNARY_IN_SELF.has(op)) return args.length === 0;
+  const other = args[0];
+  return BINARY_IN_SELF.has(op) && other instanceof Tensor && other.dtype === self.dtype && other._storage !== self._storage;
 }
 
 /** An in-place result must fit `self`: same shape (no broadcasting growth) and a dtype it can hold. */

@@ -102,6 +102,18 @@ const CASES: Record<string, () => unknown> = {
     y.select(0, 0).mul_(2);
     y.sum().backward();
   },
+  modifiedInplaceResult: () => {
+    const y = leaf(3).mul(2);
+    y.relu_();
+    y.mul_(3);
+    y.sum().backward();
+  },
+  modifiedInplaceExpResult: () => {
+    const y = leaf(2, 2).mul(2);
+    y.exp_();
+    y.add_(1);
+    y.sum().backward();
+  },
   gradientWrongShape: () => leaf(3).mul(2).backward(torch.ones(2)),
   gradWrongShape: () => {
     const x = leaf(3);

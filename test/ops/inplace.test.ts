@@ -98,6 +98,19 @@ describe("in-place ops inside the graph", () => {
       assert.deepEqual(run(true), run(false));
     });
 
+  test("an operand overlapping the tensor another way, and one cast to its dtype first", () => {
+    const x = sample([3, 3], torch.float64, 8).requiresGrad_();
+    const y = x.mul(1);
+    const expected = values(y.add(y.t()).detach());
+    y.add_(y.t()); // reads y transposed while writing it: must not read values already written
+    assert.deepEqual(values(y.detach()), expected);
+    const z = x.mul(1);
+    const ints = torch.tensor([[1n, 2n, 3n], [4n, 5n, 6n], [7n, 8n, 9n]]);
+    const castExpected = values(z.add(ints).detach());
+    z.add_(ints); // the cast of `ints` has z's shape and dtype: it must not land in z
+    assert.deepEqual(values(z.detach()), castExpected);
+  });
+
   test("an operand that is the tensor itself, and a tensor saved before the write", () => {
     const x = torch.tensor([1, -2, 3], { dtype: torch.float64, requiresGrad: true });
     const y = x.mul(2);
