@@ -1,8 +1,9 @@
 /**
- * In-place ops. Each runs the out-of-place op and writes the result back, bumping the storage's
- * version counter so backward can detect saved tensors that were overwritten. When the graph is
- * recorded, the op reads a snapshot of the old values that keeps this tensor's graph identity,
- * so the old values stay available to backward.
+ * In-place ops. Each runs the out-of-place op and writes the result back (or has its kernel
+ * write straight into the tensor, see `computesInSelf`), bumping the storage's version counter
+ * so backward can detect saved tensors that were overwritten. When the graph is recorded, the op
+ * reads a snapshot of the old values that keeps this tensor's graph identity, so the old values
+ * stay available to backward (a stand-in sharing the memory where backward needs none of them).
  */
 import { Tensor, type TensorOrScalar } from "../core/tensor.js";
 import { isGradEnabled } from "../autograd/gradMode.js";
