@@ -27,12 +27,15 @@ export interface FmaPeak {
 }
 
 /**
- * The FMA peak on `threads` cores: what a pure FMA loop sustains on one core, times the
- * threads. It runs at the clock the core keeps under AVX-512 load, a little below the clock
- * that scalar code measures, so it is the honest ceiling for a GEMM.
+ * The FMA peak on `threads` cores: what pure FMA loops sustain on that many cores at once —
+ * measured on every core together when `threads` is the core count (cores that share a power
+ * budget keep a lower clock together: 448 against 2 × 230 GFLOPS in one run, 384 against
+ * 2 × 205 in another), otherwise the one-core figure times the threads. It runs at the clock
+ * the cores keep under AVX-512 load, a little below the clock that scalar code measures, so it
+ * is the honest ceiling for a GEMM.
  */
 function peakGflops(p: FmaPeak, threads: number): number {
-  return threads * p.peak1tGflops;
+  return threads === p.cores ? p.peakAllGflops : threads * p.peak1tGflops;
 }
 
 /** One row of the targets table. */
@@ -185,7 +188,7 @@ export function markdown({ header, workloads, order, runs, notes, peak, referenc
     out.push(
       `FMA peak (bench/fmaPeak.cc): a pure ${peak.isa} FMA loop sustains ${fmt(peak.peak1tGflops)} GFLOPS on one core (${fmt(peak.peakAllGflops)} on ${peak.cores}): ` +
         `${peak.fmaPerCycle.toFixed(2)} FMA instructions per cycle of the ${peak.clockGHz.toFixed(2)} GHz clock measured by a dependent-add chain, i.e. ${Math.round(peak.fmaPerCycle)} FMA units × ${peak.lanes} lanes × 2 flops ` +
-        `(theoretical ${fmt(Math.round(peak.fmaPerCycle) * peak.lanes * 2 * peak.clockGHz)} GFLOPS at that clock; AVX-512 code runs a little slower). Peak for n threads = n × the one-core figure.`,
+        `(theoretical ${fmt(Math.round(peak.fmaPerCycle) * peak.lanes * 2 * peak.clockGHz)} GFLOPS at that clock; AVX-512 code runs a little slower). Peak for n threads: the all-core figure when n is the core count, else n × the one-core figure.`,
       `W4 n=1024 share of peak: ${shares.join("; ") || "–"}.`,
       "",
     );
