@@ -430,24 +430,6 @@ bool scatter_add_planes(const T* values, const double* indices, int64_t planes, 
 
 namespace {
 
-// The calling thread's scratch array for `Role`, of at least n elements, kept for the thread's
-// lifetime; null when out of memory.
-template <typename T, int Role>
-T* thread_scratch(size_t n) {
-  struct Scratch {
-    T* p = nullptr;
-    size_t n = 0;
-    ~Scratch() { std::free(p); }
-  };
-  thread_local Scratch s;
-  if (s.n < n) {
-    std::free(s.p);
-    s.p = static_cast<T*>(std::aligned_alloc(64, (n * sizeof(T) + 63) / 64 * 64));
-    s.n = s.p ? n : 0;
-  }
-  return s.p;
-}
-
 struct ConvShape {
   int64_t image, ckk, L, O;  // elements per image, rows of one image's columns, grid positions, output channels
   int64_t ld;                // row stride of an image's columns (see conv_shape)
@@ -506,6 +488,8 @@ bool for_image_ranges(const Window& g, const ConvShape& s, const F& body) {
 
 template <typename T>
 bool conv2d_forward(const T* x, const T* w, const Window& g, int64_t O, T* out) {
+  if constexpr (std::is_same_v<T, float>)
+    if (winograd_applies(g, O)) return winograd_forward(x, w, g, O, out);
   const ConvShape s = conv_shape(g, O);
   return for_image_ranges<T>(g, s, [&](int64_t n0, int64_t n1, T* cols) {
     for (int64_t n = n0; n < n1; n++)
@@ -518,6 +502,8 @@ bool conv2d_forward(const T* x, const T* w, const Window& g, int64_t O, T* out) 
 
 template <typename T>
 bool conv2d_input_grad(const T* gy, const T* w, const Window& g, int64_t O, T* gx) {
+  if constexpr (std::is_same_v<T, float>)
+    if (winograd_applies(g, O)) return winograd_input_grad(gy, w, g, O, gx);
   const ConvShape s = conv_shape(g, O);
   return for_image_ranges<T>(g, s, [&](int64_t n0, int64_t n1, T* cols) {
     for (int64_t n = n0; n < n1; n++) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 
 namespace kindling {
 
@@ -32,6 +33,29 @@ void set_num_threads(int n);
  * core no other thread wants and never preempts one. False where that is refused or not Linux.
  */
 bool make_thread_idle(int64_t tid);
+
+// ---- Scratch memory ------------------------------------------------------------------------
+
+/**
+ * The calling thread's scratch array for `Role` (each caller its own roles: convolution passes
+ * 0–1, Winograd 2–4), of at least n elements, 64-byte aligned, kept for the thread's lifetime;
+ * null when out of memory.
+ */
+template <typename T, int Role>
+T* thread_scratch(size_t n) {
+  struct Scratch {
+    T* p = nullptr;
+    size_t n = 0;
+    ~Scratch() { std::free(p); }
+  };
+  thread_local Scratch s;
+  if (s.n < n) {
+    std::free(s.p);
+    s.p = static_cast<T*>(std::aligned_alloc(64, (n * sizeof(T) + 63) / 64 * 64));
+    s.n = s.p ? n : 0;
+  }
+  return s.p;
+}
 
 // ---- Work split --------------------------------------------------------------------------------
 
@@ -146,6 +170,16 @@ void im2col(const T* image, const Window& g, T* cols, int64_t ld = 0);
 /** col2im, the adjoint of im2col: image (overwritten) gets the sum of the column entries over each position. */
 template <typename T>
 void col2im(const T* cols, const Window& g, T* image, int64_t ld = 0);
+/**
+ * Whether the float32 passes of a 3×3, stride-1, undilated convolution with geometry g and O
+ * output channels run as Winograd F(2×2, 3×3) products (winograd.cc): AVX-512, at least 16
+ * channels each way, grids and images of at least 400 positions.
+ */
+bool winograd_applies(const Window& g, int64_t O);
+/** The forward pass as Winograd products (x, w, y as in conv2d_forward); false when out of memory. */
+bool winograd_forward(const float* x, const float* w, const Window& g, int64_t O, float* y);
+/** The input gradient as Winograd products (gy, w, gx as in conv2d_input_grad); false when out of memory. */
+bool winograd_input_grad(const float* gy, const float* w, const Window& g, int64_t O, float* gx);
 /**
  * The passes of a convolution with one channel group, run one image at a time (columns built
  * per image in a per-thread buffer, images shared out over the pool). x is the batch×C×H×W

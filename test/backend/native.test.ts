@@ -735,10 +735,79 @@ describe("native backend", { skip }, () => {
         });
       });
 
+    /** native/src/winograd.cc's rule for float32 passes that run as Winograd F(2×2, 3×3) products. */
+    const runsWinograd = (dtype: DType, g: Geo, O: number): boolean =>
+      dtype === torch.float32 && addon!.isa() === "avx512" && g.kernelH === 3 && g.kernelW === 3 && g.strideH === 1 &&
+      g.strideW === 1 && g.dilationH === 1 && g.dilationW === 1 && g.channels >= 16 && O >= 16 &&
+      Math.min(g.gridH, g.height) * Math.min(g.gridW, g.width) >= 400;
+
+    /**
+     * The magnitudes that bound Winograd F(2×2, 3×3)'s rounding for each output of a 3×3
+     * stride-1 convolution of `ci` input planes (inH×inW) into `co` output planes (outH×outW),
+     * output (r, c) reading input rows r − padTop + 0..2 and columns c − padLeft + 0..2, with
+     * filter taps `tap(o, i, ky, kx)`: each output is Aᵀ[Σ_i (G g_i Gᵀ) ⊙ (Bᵀ d_i B)]A for the
+     * 4×4 input patch d_i of its 2×2 tile, and the computed one is within γ_{ci+11} of the same
+     * expression with every entry (of A, B, G, g, d) replaced by its absolute value (≤ 4
+     * roundings for G g Gᵀ, 2 for Bᵀ d B, 1 for the product, ci − 1 for the sum over inputs, 4
+     * for Aᵀ·A).
+     */
+    function winogradMagnitudes(
+      x: ArrayLike<number>, tap: (o: number, i: number, ky: number, kx: number) => number, batch: number, ci: number, co: number,
+      inH: number, inW: number, outH: number, outW: number, padTop: number, padLeft: number,
+    ): Float64Array {
+      const absG = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, 0.5, 0.5], [0, 0, 1]];
+      const absBt = [[1, 0, 1, 0], [0, 1, 1, 0], [0, 1, 1, 0], [0, 1, 0, 1]];
+      const absAt = [[1, 1, 1, 0], [0, 1, 1, 1]];
+      const U = new Float64Array(co * ci * 16); // |G||g||Gᵀ|
+      for (let o = 0; o < co; o++)
+        for (let i = 0; i < ci; i++)
+          for (let r = 0; r < 4; r++)
+            for (let c = 0; c < 4; c++) {
+              let s = 0;
+              for (let ky = 0; ky < 3; ky++) for (let kx = 0; kx < 3; kx++) s += absG[r][ky] * absG[c][kx] * Math.abs(tap(o, i, ky, kx));
+              U[(o * ci + i) * 16 + r * 4 + c] = s;
+            }
+      const TH = Math.ceil(outH / 2), TW = Math.ceil(outW / 2);
+      const out = new Float64Array(batch * co * outH * outW);
+      const V = new Float64Array(ci * 16);
+      for (let n = 0; n < batch; n++)
+        for (let ty = 0; ty < TH; ty++)
+          for (let tx = 0; tx < TW; tx++) {
+            for (let i = 0; i < ci; i++) // |Bᵀ||d||B| of this tile's patch of input i
+              for (let r = 0; r < 4; r++)
+                for (let c = 0; c < 4; c++) {
+                  let s = 0;
+                  for (let p = 0; p < 4; p++)
+                    for (let q = 0; q < 4; q++) {
+                      const row = 2 * ty + p - padTop, col = 2 * tx + q - padLeft;
+                      if (row >= 0 && row < inH && col >= 0 && col < inW) s += absBt[r][p] * absBt[c][q] * Math.abs(x[((n * ci + i) * inH + row) * inW + col]);
+                    }
+                  V[i * 16 + r * 4 + c] = s;
+                }
+            for (let o = 0; o < co; o++)
+              for (let a = 0; a < 2; a++)
+                for (let b = 0; b < 2; b++) {
+                  const row = 2 * ty + a, col = 2 * tx + b;
+                  if (row >= outH || col >= outW) continue;
+                  let s = 0;
+                  for (let r = 0; r < 4; r++)
+                    for (let c = 0; c < 4; c++) {
+                      if (absAt[a][r] * absAt[b][c] === 0) continue;
+                      let m = 0;
+                      for (let i = 0; i < ci; i++) m += U[(o * ci + i) * 16 + r * 4 + c] * V[i * 16 + r * 4 + c];
+                      s += m;
+                    }
+                  out[((n * co + o) * outH + row) * outW + col] = s;
+                }
+          }
+      return out;
+    }
+
     /**
      * The convolution passes run one image at a time against im2col (JS) and products summed in
      * double, within the product bound 2·K·u·(|a|·|b|) + 1 ulp (K the terms of each sum; col2im's
-     * sum over taps counts in K for the input gradient).
+     * sum over taps counts in K for the input gradient); passes that run as Winograd products,
+     * within 1.01·(C + 11)·u·(winogradMagnitudes) + 1 ulp, C the channels summed.
      */
     function checkConvolutionPasses(dtype: DType, g: Geo, O: number, label: string): void {
       const L = g.gridH * g.gridW, ckk = g.channels * g.kernelH * g.kernelW, NL = g.batch * L;
@@ -768,7 +837,13 @@ describe("native backend", { skip }, () => {
             for (let k = 0; k < ckk; k++) (s += w[o * ckk + k] * cols[k * NL + n * L + l]), (b += Math.abs(w[o * ckk + k] * cols[k * NL + n * L + l]));
             y.push(s), yb.push(b);
           }
-      compare("forward", run("forward", x, w, y.length), y, yb, ckk);
+      const winograd = runsWinograd(dtype, g, O);
+      const k = g.kernelH * g.kernelW;
+      if (winograd) {
+        // Bounds with factor 2·K·u, as compare scales them: (C + 11)·1.01/2 for K.
+        const wf = winogradMagnitudes(x, (o, i, ky, kx) => w[(o * g.channels + i) * 9 + ky * 3 + kx], g.batch, g.channels, O, g.height, g.width, g.gridH, g.gridW, g.padTop, g.padLeft);
+        compare("forward (Winograd)", run("forward", x, w, y.length), y, [...wf], (1.01 * (g.channels + 11)) / 2);
+      } else compare("forward", run("forward", x, w, y.length), y, yb, ckk);
       // gw[o][k] = Σ_{n,l} gy[n][o][l]·cols[k][n·L + l]
       const gw = [], gwb = [];
       for (let o = 0; o < O; o++)
@@ -792,7 +867,11 @@ describe("native backend", { skip }, () => {
       const gx = new Float64Array(x.length), gxb = new Float64Array(x.length);
       jsBackend.col2im(dcols, g, gx);
       jsBackend.col2im(dbound, g, gxb);
-      compare("inputGrad", run("inputGrad", gy, w, x.length), [...gx], [...gxb], O + g.kernelH * g.kernelW);
+      if (winograd) {
+        // The input gradient is the 3×3 convolution of gy with the flipped, transposed filters.
+        const wg = winogradMagnitudes(gy, (c, o, ky, kx) => w[(o * g.channels + c) * 9 + (2 - ky) * 3 + (2 - kx)], g.batch, O, g.channels, g.gridH, g.gridW, g.height, g.width, 2 - g.padTop, 2 - g.padLeft);
+        compare("inputGrad (Winograd)", run("inputGrad", gy, w, x.length), [...gx], [...wg], (1.01 * (O + 11)) / 2);
+      } else compare("inputGrad", run("inputGrad", gy, w, x.length), [...gx], [...gxb], O + k);
     }
 
     for (const dtype of DTYPES)
@@ -812,6 +891,25 @@ describe("native backend", { skip }, () => {
           checkConvolutionPasses(dtype, wide, 24, `${threads}t ${dtype.name} ${JSON.stringify(wide)}`);
           checkConvolutionPasses(dtype, narrow, 40, `${threads}t ${dtype.name} ${JSON.stringify(narrow)}`);
           checkConvolutionPasses(dtype, strided, 8, `${threads}t ${dtype.name} ${JSON.stringify(strided)}`);
+        }
+      });
+    });
+
+    test("float32 3×3 stride-1 passes on grids of 400+ positions run as Winograd products, within its rounding bound", () => {
+      // Odd and even sizes, paddings 0–3 on each side (the bottom and right ones through the
+      // grid), 1 and 2 threads; checkConvolutionPasses applies the Winograd bound to them.
+      let seed = 7;
+      const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % n);
+      eachThreads((threads) => {
+        for (let trial = 0; trial < 3; trial++) {
+          const height = 22 + rnd(9), width = 22 + rnd(9), padTop = rnd(4), padLeft = rnd(4);
+          const g: Geo = {
+            batch: 1 + rnd(2), channels: 16 + rnd(9), height, width, kernelH: 3, kernelW: 3, strideH: 1, strideW: 1, padTop, padLeft,
+            dilationH: 1, dilationW: 1, gridH: height + padTop + rnd(4) - 2, gridW: width + padLeft + rnd(4) - 2,
+          };
+          const O = 16 + rnd(9);
+          assert.ok(runsWinograd(torch.float32, g, O) || addon!.isa() !== "avx512", JSON.stringify(g));
+          checkConvolutionPasses(torch.float32, g, O, `${threads}t ${JSON.stringify(g)} O=${O}`);
         }
       });
     });
