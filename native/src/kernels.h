@@ -173,7 +173,7 @@ void col2im(const T* cols, const Window& g, T* image, int64_t ld = 0);
 /**
  * Whether the float32 passes of a 3×3, stride-1, undilated convolution with geometry g and O
  * output channels run as Winograd F(2×2, 3×3) products (winograd.cc): AVX-512, at least 16
- * channels each way, grids and images of at least 400 positions.
+ * channels each way, grids and images of at least 64 positions.
  */
 bool winograd_applies(const Window& g, int64_t O);
 /** The forward pass as Winograd products (x, w, y as in conv2d_forward); false when out of memory. */

@@ -739,7 +739,7 @@ describe("native backend", { skip }, () => {
     const runsWinograd = (dtype: DType, g: Geo, O: number): boolean =>
       dtype === torch.float32 && addon!.isa() === "avx512" && g.kernelH === 3 && g.kernelW === 3 && g.strideH === 1 &&
       g.strideW === 1 && g.dilationH === 1 && g.dilationW === 1 && g.channels >= 16 && O >= 16 &&
-      Math.min(g.gridH, g.height) * Math.min(g.gridW, g.width) >= 400;
+      Math.min(g.gridH, g.height) * Math.min(g.gridW, g.width) >= 64;
 
     /**
      * The magnitudes that bound Winograd F(2×2, 3×3)'s rounding for each output of a 3×3
@@ -895,16 +895,19 @@ describe("native backend", { skip }, () => {
       });
     });
 
-    test("float32 3×3 stride-1 passes on grids of 400+ positions run as Winograd products, within its rounding bound", () => {
+    test("float32 3×3 stride-1 passes on grids of 64+ positions run as Winograd products, within its rounding bound", () => {
       // Odd and even sizes, paddings 0–3 on each side (the bottom and right ones through the
-      // grid), 1 and 2 threads; checkConvolutionPasses applies the Winograd bound to them.
+      // grid), 1 and 2 threads; grids of 16+ tile columns (32+ positions wide) and narrower ones
+      // (tiles across rows, several images a product). checkConvolutionPasses applies the
+      // Winograd bound to them.
       let seed = 7;
       const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % n);
       eachThreads((threads) => {
-        for (let trial = 0; trial < 3; trial++) {
-          const height = 22 + rnd(9), width = 22 + rnd(9), padTop = rnd(4), padLeft = rnd(4);
+        for (let trial = 0; trial < 6; trial++) {
+          const size = () => (trial % 2 === 0 ? 34 + rnd(6) : 10 + rnd(12));
+          const height = size(), width = size(), padTop = rnd(4), padLeft = rnd(4);
           const g: Geo = {
-            batch: 1 + rnd(2), channels: 16 + rnd(9), height, width, kernelH: 3, kernelW: 3, strideH: 1, strideW: 1, padTop, padLeft,
+            batch: 1 + rnd(4), channels: 16 + rnd(9), height, width, kernelH: 3, kernelW: 3, strideH: 1, strideW: 1, padTop, padLeft,
             dilationH: 1, dilationW: 1, gridH: height + padTop + rnd(4) - 2, gridW: width + padLeft + rnd(4) - 2,
           };
           const O = 16 + rnd(9);
