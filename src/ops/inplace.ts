@@ -54,7 +54,9 @@ function standIn(self: Tensor): Tensor {
 /**
  * The ops whose backward reads no input values (each saves its result or nothing): recorded in
  * place, they read `self` through a stand-in instead of a snapshot copy (resnet's in-place relu
- * and residual add: one allocation and one copy less each).
+ * and residual add: one allocation and one copy less each). Each also allocates its result
+ * before anything else of that shape and dtype and reads every element before writing it, so
+ * it can compute straight into `self` (see `computesInSelf`).
  */
 const READS_NO_OLD_VALUES = new Set<unknown>([add, sub, neg, relu, exp, tanh, sigmoid]);
 
@@ -69,21 +71,14 @@ export function inplace<T extends Tensor, A extends unknown[]>(self: T, op: (x: 
   if (!recording && writeDirect(self, op, args)) return self;
   if (recording && self._base !== null) return inplaceOnView(self, op, args);
   const input = !recording ? self.detach() : READS_NO_OLD_VALUES.has(op) ? standIn(self) : snapshot(self);
-  let result: Tensor;
-  if (computesInSelf(self, op, args)) {
-    // The version moves first: a result saved for backward shares this storage and must be
-    // saved at the version the write leaves.
-    self._storage.version++;
-    let wroteSelf: boolean;
-    [result, wroteSelf] = Tensor._outputInto(self, () => op(input, ...args));
-    checkResult(self, result);
-    if (!wroteSelf) writeInto(self.detach(), result.dtype === self.dtype ? result.detach() : castData(result.detach(), self.dtype));
-  } else {
-    result = op(input, ...args);
-    checkResult(self, result);
-    writeInto(self.detach(), result.dtype === self.dtype ? result.detach() : castData(result.detach(), self.dtype));
-    self._storage.version++;
-  }
+  const direct = computesInSelf(self, op, args);
+  // Computing in self, the version moves first: a result saved for backward shares this
+  // storage and must be saved at the version the write leaves.
+  if (direct) self._storage.version++;
+  const [result, wroteSelf] = direct ? Tensor._outputInto(self, () => op(input, ...args)) : [op(input, ...args), false];
+  checkResult(self, result);
+  if (!wroteSelf) writeInto(self.detach(), result.dtype === self.dtype ? result.detach() : castData(result.detach(), self.dtype));
+  if (!direct) self._storage.version++;
   if (recording && result._gradFn) {
     self._gradFn = result._gradFn;
     self._outputNr = result._outputNr;
@@ -91,10 +86,6 @@ export function inplace<T extends Tensor, A extends unknown[]>(self: T, op: (x: 
   }
   return self;
 }
-
-/** The ops that allocate their result before anything else of its shape and dtype, read each element once and write it in place. */
-const UNARY_IN_SELF = new Set<unknown>([neg, relu, exp, tanh, sigmoid]);
-const BINARY_IN_SELF = new Set<unknown>([add, sub]);
 
 /**
  * Whether `op` can compute straight into `self`'s storage (see `Tensor._outputInto`): `self`
@@ -104,10 +95,11 @@ const BINARY_IN_SELF = new Set<unknown>([add, sub]);
  * copy back.
  */
 function computesInSelf(self: Tensor, op: unknown, args: unknown[]): boolean {
+  if (!READS_NO_OLD_VALUES.has(op)) return false;
   if (self._offset !== 0 || self._storage.data.length !== numelOf(self._shape) || !self.isContiguous()) return false;
-  if (UNARY_IN_SELF.has(op)) return args.length === 0;
-  const other = args[0];
-  return BINARY_IN_SELF.has(op) && other instanceof Tensor && other.dtype === self.dtype && other._storage !== self._storage;
+  if (args.length === 0) return true; // neg, relu, exp, tanh, sigmoid
+  const other = args[0]; // add, sub
+  return other instanceof Tensor && other.dtype === self.dtype && other._storage !== self._storage;
 }
 
 /** An in-place result must fit `self`: same shape (no broadcasting growth) and a dtype it can hold. */
